@@ -15,11 +15,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m reference.demo
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m reference.demo
 
+# One BLAS thread per process: the suite runs kernels and workers side by side on few cores, where
+# OpenBLAS threads fighting over them made the depth tests 10x slower.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

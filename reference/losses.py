@@ -67,6 +67,26 @@ CANONICAL_OUTPUT: dict[str, str] = {"bce": "sigmoid", "ce": "softmax", "mse": "l
 """The output activation for which dL/dZ_L = (A_L − Y)/m."""
 
 
+def _bce_from_logits(Z: np.ndarray, Y: np.ndarray) -> float:
+    # −[y log σ(z) + (1−y) log(1−σ(z))] = max(z, 0) − y·z + log(1 + e^{−|z|}): exact for any |z|.
+    return float(np.sum(np.maximum(Z, 0.0) - Y * Z + np.log1p(np.exp(-np.abs(Z)))) / Y.shape[1])
+
+
+def _ce_from_logits(Z: np.ndarray, Y: np.ndarray) -> float:
+    # log softmax(z)_i = z_i − max z − log Σ_j e^{z_j − max z}.
+    shifted = Z - Z.max(axis=0, keepdims=True)
+    log_a = shifted - np.log(np.sum(np.exp(shifted), axis=0, keepdims=True))
+    return float(-np.sum(Y * log_a) / Y.shape[1])
+
+
+FROM_LOGITS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
+    "bce": _bce_from_logits,
+    "ce": _ce_from_logits,
+    "mse": _mse,
+}
+"""The canonical losses computed from Z_L rather than A_L: exact where A_L has saturated to 0 or 1."""
+
+
 def get_loss(name: str) -> Loss:
     """The registered loss called ``name``; a ValueError lists the known names otherwise."""
     try:

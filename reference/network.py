@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reference.activations import get_activation
-from reference.losses import CANONICAL_OUTPUT, compute_loss, get_loss
+from reference.losses import CANONICAL_OUTPUT, FROM_LOGITS, compute_loss, get_loss
 
 Params = dict[str, np.ndarray]
 
@@ -49,7 +49,7 @@ def _check(params: Params, X: np.ndarray, activations: Sequence[str]) -> int:
         raise ValueError(f"params has {L} layers but {len(activations)} activations were given: {list(activations)}")
     for l, name in enumerate(activations, start=1):
         if get_activation(name).output_only and l != L:
-            raise ValueError(f"{name!r} couples the units of a layer and is allowed on the last layer only (got layer {l})")
+            raise ValueError(f"{name!r} couples the units of a layer: last layer only (got layer {l} of {L})")
     if X.ndim != 2 or X.shape[0] != params["W1"].shape[1]:
         raise ValueError(f"X must have shape (n_x, m) = ({params['W1'].shape[1]}, m); got {X.shape}")
     return L
@@ -95,14 +95,22 @@ def backward(params: Params, cache: Cache, Y: np.ndarray, loss: str) -> Params:
 def loss_and_grads(
     params: Params, X: np.ndarray, Y: np.ndarray, activations: Sequence[str], loss: str
 ) -> tuple[float, Params]:
-    """One forward and one backward pass: the mean loss and its gradients."""
+    """One forward and one backward pass: the mean loss and its gradients.
+
+    For the canonical output/loss pairs the loss is computed from Z_L, so a confidently wrong example with z = 40
+    costs 40, not the ≈708 that log(A_L) clipped at the smallest float would give.
+    """
     AL, cache = forward(params, X, activations)
-    return compute_loss(AL, Y, loss), backward(params, cache, Y, loss)
+    if CANONICAL_OUTPUT.get(loss) == cache.activations[-1]:
+        value = FROM_LOGITS[loss](cache.Z[-1], np.asarray(Y, dtype=np.float64))
+    else:
+        value = compute_loss(AL, Y, loss)
+    return value, backward(params, cache, Y, loss)
 
 
 _DECISIONS = {
     "sigmoid": lambda AL: (AL > 0.5).astype(np.float64),
-    "softmax": lambda AL: (AL == AL.max(axis=0, keepdims=True)).astype(np.float64),
+    "softmax": lambda AL: np.eye(AL.shape[0])[:, AL.argmax(axis=0)],
     "linear": lambda AL: AL,
 }
 

@@ -39,6 +39,8 @@ def train(
     m = X.shape[1]
     if steps < 0 or lr <= 0:
         raise ValueError(f"steps must be >= 0 and lr > 0; got steps={steps}, lr={lr}")
+    if batch_size is not None and batch_size < 1:
+        raise ValueError(f"batch_size must be a positive number of examples or None; got {batch_size}")
     minibatch = batch_size is not None and batch_size < m
     if minibatch and rng is None:
         raise ValueError("minibatch training shuffles the examples: pass rng=np.random.default_rng(seed)")
