@@ -1,0 +1,499 @@
+"""grader autograde: grade every submission of an assignment into nbgrader's gradebook; no broken notebook stops it.
+
+The pipeline is nbgrader's own list of steps (its `Autograde` converter's sanitize + autograde preprocessors), with
+two substitutions: `RestoreCells` for OverwriteCells (flags and missing test cells restored, every change reported)
+and a batch execution step for the Execute preprocessor::
+
+    ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreCells, CheckCellMetadata,       <- sanitize
+    EXECUTE                                                                                  <- any Executor
+    IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata                                                   <- score, save
+
+Each submission is prepared and finished in this process (so the gradebook has one writer) and executed by the
+executor (`grader.execution.KernelExecutor` by default: nbgrader's kernel path, ``jobs`` at once). What happens to a
+broken submission:
+
+- a notebook that is not valid JSON / nbformat, or is missing: every grade cell of it gets 0;
+- a kernel that dies (``os._exit``, a kill signal, memory): cells already run keep their scores, the dying cell and
+  every later code cell get an error output and so 0; written answers are kept for manual grading;
+- an endless loop: nbgrader's per-cell timeout interrupts it; that cell fails, the rest runs;
+- deleted, retyped or re-flagged test cells: restored from the gradebook before running.
+
+A record per submission (``autograded/.grader/<assignment>/<student>.json``) is written last; a submission whose
+record matches the submitted files (a hash of them, timestamp.txt included) is skipped unless ``force``. So an
+interrupted run, started again, grades only what was not finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import nbformat
+from nbconvert.exporters import NotebookExporter
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.api import MissingEntry
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    Execute,
+    IgnorePattern,
+    LimitOutput,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
+from nbgrader.utils import find_all_files, rmtree, setenv
+
+from grader.coursedir import DEFAULT_COURSE, CourseContext, nbgrader_logger, open_course, quiet_sqlalchemy
+from grader.engine.jobs import Job, JobResult, Limits
+from grader.errors import UsageError
+from grader.execution import Executor, KernelExecutor, plain_notebook
+from grader.restore import RestoreCells
+
+EXECUTE = "execute"
+"""Marks where the execution step sits in a list of steps; an `Executor` does it for the whole batch."""
+
+DEFAULT_STEPS: tuple[Any, ...] = (
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    RestoreCells,
+    CheckCellMetadata,
+    EXECUTE,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+)
+
+GRADED, FAILED, SKIPPED = "graded", "failed", "skipped"
+NOT_RUN = "NotRun"
+"""ename of the error output put on code cells that never ran because the kernel died earlier."""
+
+
+@dataclass
+class SubmissionReport:
+    """How one student's submission was graded (also stored as its record).
+
+    student:     the student id
+    status:      "graded"; "failed" when some of it could not be graded (unreadable or missing notebook, dead
+                 kernel, an internal error); "skipped" when already graded and unchanged
+    score:       points in the gradebook after grading (manual scores included, late penalty not)
+    max_score:   points available
+    problems:    one sentence per thing that went wrong or was repaired, for the per-student error lines
+    fingerprint: hash of the submitted files this grading is for
+    seconds:     wall time spent on it in this run
+    """
+
+    student: str
+    status: str
+    score: float = 0.0
+    max_score: float = 0.0
+    problems: list[str] = field(default_factory=list)
+    fingerprint: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class AutogradeResult:
+    """The outcome of one `run`: a report per submission, in student order."""
+
+    assignment: str
+    reports: list[SubmissionReport]
+
+    @property
+    def ok(self) -> bool:
+        """True when no submission failed to grade."""
+        return all(r.status != FAILED for r in self.reports)
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.reports)
+
+
+class Progress(Protocol):
+    """Told about the batch as it goes (the CLI draws a progress bar or prints lines)."""
+
+    def start(self, total: int) -> None: ...
+
+    def update(self, report: SubmissionReport) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def run(
+    *,
+    course: Path | str = DEFAULT_COURSE,
+    assignment: str,
+    students: Sequence[str] = (),
+    jobs: int = 1,
+    force: bool = False,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    steps: Sequence[Any] = DEFAULT_STEPS,
+) -> AutogradeResult:
+    """Grade the submissions of `assignment` (all, or only `students`) into the course's gradebook.
+
+    jobs:     notebooks executed at once by the default executor
+    force:    regrade submissions already graded and unchanged
+    executor: replaces the execution step (default: nbgrader's kernel path, `KernelExecutor`)
+    steps:    the pipeline; must contain `EXECUTE` once
+    Raises UsageError for an unknown assignment or student; never for a broken submission.
+    """
+    ctx = open_course(course)
+    ctx.require_released(assignment)
+    available = ctx.submitted_students(assignment)
+    chosen = list(dict.fromkeys(students)) or available
+    unknown = [s for s in chosen if s not in available]
+    if unknown:
+        raise UsageError(
+            f"no submission of '{assignment}' for: {', '.join(unknown)} "
+            f"(looked in {ctx.submitted_dir('*', assignment)})"
+        )
+    grading = _Grading(ctx, assignment, steps)
+    executor = executor or KernelExecutor(ctx.config, jobs=jobs)
+
+    reports: dict[str, SubmissionReport] = {}
+    todo = []
+    for student in chosen:
+        previous = load_record(ctx, assignment, student)
+        fingerprint = fingerprint_submission(ctx.submitted_dir(student, assignment))
+        done = previous is not None and previous.fingerprint == fingerprint
+        if done and not force and ctx.autograded_dir(student, assignment).is_dir():
+            reports[student] = SubmissionReport(
+                student, SKIPPED, previous.score, previous.max_score, previous.problems, fingerprint
+            )
+        else:
+            todo.append(student)
+
+    if progress:
+        progress.start(len(chosen))
+        for report in reports.values():
+            progress.update(report)
+    try:
+        for report in grading.grade(todo, executor):
+            reports[report.student] = report
+            if progress:
+                progress.update(report)
+    finally:
+        if progress:
+            progress.close()
+    return AutogradeResult(assignment, [reports[s] for s in chosen if s in reports])
+
+
+def fingerprint_submission(folder: Path) -> str:
+    """sha256 over the relative paths and bytes of every file of a submitted folder (timestamp.txt included)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def record_path(ctx: CourseContext, assignment: str, student: str) -> Path:
+    return ctx.records_dir(assignment) / f"{student}.json"
+
+
+def load_record(ctx: CourseContext, assignment: str, student: str) -> SubmissionReport | None:
+    """The stored report of the last finished grading of a submission, or None."""
+    path = record_path(ctx, assignment, student)
+    try:
+        data = json.loads(path.read_text())
+        return SubmissionReport(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _save_record(ctx: CourseContext, assignment: str, report: SubmissionReport) -> None:
+    path = record_path(ctx, assignment, report.student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(report), indent=1))
+    os.replace(tmp, path)
+
+
+def stopped_cell(result: JobResult) -> int | None:
+    """Index of the cell that was running when a job that did not end ``ok`` stopped, if known."""
+    if result.status == "ok":
+        return None
+    stopped = [c.index for c in result.cells if c.status != "ok"]
+    return stopped[-1] if stopped else None
+
+
+def mark_not_run(nb: nbformat.NotebookNode, result: JobResult) -> None:
+    """Give the cell that was running when the job stopped, and every code cell that never ran, an error output.
+
+    Without it a test cell that never ran has no output, which nbgrader scores as full marks.
+    """
+    stopped = stopped_cell(result)
+    where = _cell_name(nb, stopped)
+    for index in sorted({*result.not_run, *([stopped] if stopped is not None else [])}):
+        if index >= len(nb.cells) or nb.cells[index].cell_type != "code":
+            continue
+        if index == stopped:
+            ename, evalue = "ExecutionStopped", f"{result.message} while running this cell"
+        else:
+            ename, evalue = NOT_RUN, f"not run: {result.message} in an earlier cell ({where})"
+        nb.cells[index].outputs.append(
+            nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+        )
+
+
+def _cell_name(nb: nbformat.NotebookNode, index: int | None) -> str:
+    if index is None or index >= len(nb.cells):
+        return "?"
+    grade_id = nb.cells[index].metadata.get("nbgrader", {}).get("grade_id")
+    return f"'{grade_id}'" if grade_id else f"#{index + 1}"
+
+
+@dataclass
+class _Pending:
+    """A submission between preparation and its last executed notebook."""
+
+    student: str
+    fingerprint: str
+    dest: Path
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+    failed: bool = False
+    waiting: set[str] = field(default_factory=set)
+
+
+class _Grading:
+    """The pipeline bound to one course and assignment."""
+
+    def __init__(self, ctx: CourseContext, assignment: str, steps: Sequence[Any]) -> None:
+        if list(steps).count(EXECUTE) != 1:
+            raise ValueError("the autograde steps must contain EXECUTE exactly once")
+        cut = list(steps).index(EXECUTE)
+        self.ctx, self.assignment = ctx, assignment
+        self.log = nbgrader_logger()
+        self.before = self._exporter(steps[:cut])
+        self.after = self._exporter(steps[cut + 1 :])
+        self.timeout_ename = ctx.config.Execute.get("error_on_timeout", {}).get("ename", "CellTimeoutError")
+        self.limits = Limits(cell_timeout=ctx.config.Execute.get("timeout", Execute.timeout.default_value))
+
+    def _exporter(self, steps: Iterable[Any]) -> NotebookExporter:
+        exporter = NotebookExporter(config=self.ctx.config, log=self.log)
+        exporter._preprocessors = []
+        for step in steps:
+            exporter.register_preprocessor(step)
+        return exporter
+
+    def _resources(self, student: str, notebook: str, dest: Path) -> dict[str, Any]:
+        return {
+            "unique_key": notebook,
+            "output_files_dir": f"{notebook}_files",
+            "metadata": {"name": notebook, "path": str(dest)},
+            "nbgrader": {
+                "student": student,
+                "assignment": self.assignment,
+                "notebook": notebook,
+                "db_url": self.ctx.db_url,
+            },
+        }
+
+    # -- the batch -------------------------------------------------------------------------------------------
+
+    def grade(self, students: Sequence[str], executor: Executor) -> Iterable[SubmissionReport]:
+        """Prepare every submission, run all their notebooks through `executor`, finish each as it comes back."""
+        pending: dict[str, _Pending] = {}
+        jobs: list[Job] = []
+        for student in students:
+            state, student_jobs = self._prepare_safely(student)
+            if student_jobs:
+                pending[student] = state
+                jobs.extend(student_jobs)
+            else:
+                yield self._close(state)
+        with setenv(NBGRADER_EXECUTION="autograde"):  # as nbgrader: the code under test can tell it is graded
+            for result in executor.map(jobs):
+                student, _, notebook = result.id.partition("/")
+                state = pending[student]
+                self._finish_safely(state, notebook, result)
+                state.waiting.discard(notebook)
+                if not state.waiting:
+                    yield self._close(pending.pop(student))
+        for state in pending.values():  # an executor that lost jobs
+            state.failed = True
+            state.problems.append("some notebooks never came back from execution; they were not graded")
+            yield self._close(state)
+
+    def _prepare_safely(self, student: str) -> tuple[_Pending, list[Job]]:
+        src = self.ctx.submitted_dir(student, self.assignment)
+        state = _Pending(student, fingerprint_submission(src), self.ctx.autograded_dir(student, self.assignment))
+        start = time.perf_counter()
+        try:
+            jobs = self._prepare(state, src)
+        except Exception as exc:
+            state.failed = True
+            state.problems.append(f"could not be prepared for grading: {_brief(exc)}")
+            jobs = []
+        state.seconds += time.perf_counter() - start
+        return state, jobs
+
+    def _finish_safely(self, state: _Pending, notebook: str, result: JobResult) -> None:
+        start = time.perf_counter()
+        try:
+            self._finish(state, notebook, result)
+        except Exception as exc:
+            state.failed = True
+            state.problems.append(f"{notebook}.ipynb: could not be scored ({_brief(exc)}); all its cells scored 0")
+            self._zero(state.student, [notebook])
+        state.seconds += result.wall_seconds + time.perf_counter() - start
+
+    def _close(self, state: _Pending) -> SubmissionReport:
+        score, max_score = self._totals(state.student)
+        report = SubmissionReport(
+            student=state.student,
+            status=FAILED if state.failed else GRADED,
+            score=score,
+            max_score=max_score,
+            problems=state.problems,
+            fingerprint=state.fingerprint,
+            seconds=round(state.seconds, 3),
+        )
+        _save_record(self.ctx, self.assignment, report)
+        return report
+
+    # -- one submission --------------------------------------------------------------------------------------
+
+    def _prepare(self, state: _Pending, src: Path) -> list[Job]:
+        """nbgrader's Autograde.init_assignment, then the sanitize steps for each notebook."""
+        ctx, assignment, student, dest = self.ctx, self.assignment, state.student, state.dest
+        record_path(ctx, assignment, student).unlink(missing_ok=True)
+        if dest.exists():
+            rmtree(str(dest))
+        dest.mkdir(parents=True)
+        ignore = list(ctx.coursedir.ignore)
+        for path in find_all_files(str(src), [*ignore, "*.ipynb"]):
+            target = dest / Path(path).relative_to(src)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+
+        timestamp = ctx.coursedir.get_existing_timestamp(str(src))
+        with ctx.gradebook() as gb, quiet_sqlalchemy():
+            gb.update_or_create_student(student)
+            if timestamp:
+                gb.update_or_create_submission(assignment, student, timestamp=timestamp)
+            else:
+                gb.update_or_create_submission(assignment, student)
+            expected = [nb.name for nb in gb.find_assignment(assignment).notebooks]
+
+        source = ctx.source_dir(assignment)
+        excluded = {str(source / x) for x in ctx.config.Autograde.get("exclude_overwriting", {}).get(assignment, [])}
+        for path in sorted(set(find_all_files(str(source), [*ignore, "*.ipynb"])) - excluded):
+            target = dest / Path(path).relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)
+            shutil.copy(path, target)
+
+        submitted = {p.stem: p for p in sorted(src.glob("*.ipynb"))}
+        for name in sorted(set(submitted) - set(expected)):
+            state.problems.append(
+                f"{name}.ipynb is not a notebook of '{assignment}' (expected: "
+                f"{', '.join(n + '.ipynb' for n in expected)}); ignored"
+            )
+        missing = [n for n in expected if n not in submitted]
+        for name in missing:
+            state.failed = True
+            state.problems.append(f"{name}.ipynb was not submitted; all its cells scored 0")
+        self._zero(student, missing)
+
+        jobs = []
+        for name in expected:
+            if name in submitted:
+                job = self._sanitize(state, name, submitted[name])
+                if job is not None:
+                    jobs.append(job)
+                    state.waiting.add(name)
+        return jobs
+
+    def _sanitize(self, state: _Pending, notebook: str, path: Path) -> Job | None:
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception as exc:
+            state.failed = True
+            state.problems.append(
+                f"{notebook}.ipynb is not a readable notebook ({_brief(exc)}); all its cells scored 0"
+            )
+            self._zero(state.student, [notebook])
+            return None
+        try:
+            output, _ = self.before.from_notebook_node(nb, self._resources(state.student, notebook, state.dest))
+        except Exception as exc:
+            state.failed = True
+            state.problems.append(f"{notebook}.ipynb could not be sanitized ({_brief(exc)}); all its cells scored 0")
+            self._zero(state.student, [notebook])
+            return None
+        for pp in self.before._preprocessors:
+            state.problems.extend(f"{notebook}.ipynb: {c}" for c in getattr(pp, "changes", []))
+        (state.dest / f"{notebook}.ipynb").write_text(output)
+        return Job(
+            id=f"{state.student}/{notebook}",
+            notebook=plain_notebook(nbformat.reads(output, as_version=4)),
+            cwd=str(state.dest),
+            limits=self.limits,
+        )
+
+    def _finish(self, state: _Pending, notebook: str, result: JobResult) -> None:
+        """Record timeouts and dead kernels in the notebook, then score and save it (nbgrader's last steps)."""
+        nb = nbformat.from_dict(result.notebook)
+        if result.status != "ok":
+            state.failed = True
+            state.problems.append(
+                f"{notebook}.ipynb: {result.message} while running cell {_cell_name(nb, stopped_cell(result))}; "
+                "it and every later code cell scored 0"
+            )
+            mark_not_run(nb, result)
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and any(o.get("ename") == self.timeout_ename for o in cell.outputs):
+                state.problems.append(
+                    f"{notebook}.ipynb: cell {_cell_name(nb, index)} ran past the {self.limits.cell_timeout:g} s "
+                    "limit and was interrupted"
+                )
+        output, _ = self.after.from_notebook_node(nb, self._resources(state.student, notebook, state.dest))
+        target = state.dest / f"{notebook}.ipynb"
+        target.unlink(missing_ok=True)
+        target.write_text(output)
+        target.chmod(0o444)
+
+    def _zero(self, student: str, notebooks: Iterable[str]) -> None:
+        """Score 0 on every grade cell of these submitted notebooks (what nbgrader does for a missing notebook)."""
+        with self.ctx.gradebook() as gb:
+            for name in notebooks:
+                try:
+                    submission = gb.find_submission_notebook(name, self.assignment, student)
+                except MissingEntry:
+                    continue
+                for grade in submission.grades:
+                    grade.auto_score = 0
+                    grade.needs_manual_grade = False
+            gb.db.commit()
+
+    def _totals(self, student: str) -> tuple[float, float]:
+        with self.ctx.gradebook() as gb:
+            try:
+                submission = gb.find_submission(self.assignment, student)
+            except MissingEntry:
+                return 0.0, float(gb.find_assignment(self.assignment).max_score)
+            return float(submission.score), float(submission.max_score)
+
+
+def _brief(exc: BaseException) -> str:
+    """An exception as one short line."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = text if len(text) <= 160 else text[:157] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,136 @@
+"""The safety layer of every check: run a student's code quietly and turn its results into trusted values.
+
+- :func:`quiet` swallows warnings and stderr writes (nbgrader gives zero to a test cell that writes to stderr);
+- :func:`call_student` turns an exception in the student's code into an AssertionError naming the call, with a hint
+  for the usual causes;
+- :func:`as_float_array` and :func:`as_params` return plain float64 copies after checking type, shape and dtype,
+  so that no student object is ever compared with its own ``__eq__``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, NoReturn
+
+import numpy as np
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Swallow Python warnings, NumPy floating-point warnings and stderr writes made inside the block."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        yield
+
+
+def fail(function: str, message: str) -> NoReturn:
+    """Raise the AssertionError a test cell shows: ``"<function>: <message>"``."""
+    raise AssertionError(f"{function}: {message}")
+
+
+_ERROR_HINTS: dict[str, str] = {
+    "cannot be interpreted as an integer": (
+        "np.random.randn and np.random.rand take the sizes as separate numbers (randn(3, 2), not randn((3, 2))); "
+        "with a Generator pass the shape as one tuple: rng.standard_normal((n_l, n_prev))"
+    ),
+    "NotImplementedError": "the function is not written yet (it still raises NotImplementedError)",
+}
+"""Substrings of an exception raised by the student's code -> a hint about the usual cause."""
+
+
+def call_student(function: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` run quietly; an exception becomes an AssertionError naming the call and a hint."""
+    if not callable(fn):
+        fail(function, f"{function} is not a function (it is a {type(fn).__name__})")
+    try:
+        with quiet():
+            return fn(*args, **kwargs)
+    except Exception as error:  # the student's code may raise anything: report it, do not crash the check
+        text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        hint = next((h for key, h in _ERROR_HINTS.items() if key in text), None)
+        shown = ", ".join([_short(a) for a in args] + [f"{k}={_short(v)}" for k, v in kwargs.items()])
+        fail(function, f"calling {function}({shown}) raised {text}" + (f". Hint: {hint}" if hint else ""))
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, np.random.Generator):
+        return "rng"
+    if isinstance(value, np.ndarray):
+        return f"<array of shape {value.shape}>"
+    return repr(value)
+
+
+def as_float_array(value: Any, name: str, shape: tuple[int, ...], function: str, *, column: bool = False) -> np.ndarray:
+    """A float64 copy of ``value`` (a base-class ndarray), after checking it is a float64 array of ``shape``.
+
+    The messages name the usual causes: a single number (``rng.normal(a, b)`` reads a and b as mean and std), a
+    list, a 1-D or a transposed array, a row instead of a column, an integer or float32 dtype.
+    """
+    number = isinstance(value, (float, int, np.number)) and not isinstance(value, (bool, np.bool_))
+    if number or (isinstance(value, np.ndarray) and value.ndim == 0):
+        fail(
+            function,
+            f"{name} is a single number ({float(value):.4g}), not an array of shape {shape}. rng.normal(a, b) "
+            f"reads a and b as the mean and the standard deviation and returns ONE number: pass the shape as "
+            f"size=..., e.g. rng.normal(0.0, std, size={shape}), or use rng.standard_normal({shape}) * std",
+        )
+    if not isinstance(value, np.ndarray):
+        fail(function, f"{name} must be a NumPy array of shape {shape}; got a {type(value).__name__}")
+    base = np.asarray(value)  # a plain ndarray view: a subclass cannot fake its dtype or shape here
+    got = tuple(int(n) for n in base.shape)
+    if got != shape:
+        if len(shape) == 2 and got == shape[::-1] and shape[0] != shape[1]:
+            if column:
+                fail(function, f"{name} has shape {got}, a row; it must be a column of shape {shape}: (n_l, 1)")
+            fail(
+                function,
+                f"{name} has shape {got} but must be {shape} = (n_l, n_(l-1)): it is transposed. Row i of W_l holds "
+                f"the incoming weights of unit i of layer l, so W_l has one row per unit of layer l and one column "
+                f"per unit of layer l-1 (Z_l = W_l A_(l-1) + b_l)",
+            )
+        if base.ndim == 1 and got[0] == shape[0]:
+            fail(
+                function,
+                f"{name} has shape {got}, a 1-D array; it must be 2-D with shape {shape}"
+                + (": a column, e.g. np.zeros((n_l, 1))" if column else ""),
+            )
+        fail(function, f"{name} has shape {got} but must have shape {shape}")
+    if base.dtype != np.float64:
+        fail(
+            function,
+            f"{name} has dtype {base.dtype}; parameters must be float64 (np.zeros and rng.standard_normal give "
+            f"float64 unless you ask for another dtype)",
+        )
+    array = np.array(base, dtype=np.float64)
+    if not np.all(np.isfinite(array)):
+        fail(function, f"{name} contains inf or NaN")
+    return array
+
+
+def as_params(value: Any, layer_dims: Sequence[int], function: str) -> dict[str, np.ndarray]:
+    """``{"W1": (n_1, n_0), "b1": (n_1, 1), ...}`` as float64 copies, after checking keys, shapes and dtypes."""
+    if not isinstance(value, Mapping):
+        fail(function, f"must return a dict {{'W1': ..., 'b1': ..., ...}}; got a {type(value).__name__}")
+    L = len(layer_dims) - 1
+    wanted = [f"{p}{l}" for l in range(1, L + 1) for p in ("W", "b")]
+    keys = list(value.keys())
+    if any(not isinstance(k, str) for k in keys):
+        fail(function, f"the keys of the dict must be the strings {wanted}; got {keys!r}")
+    keys = [str.__str__(k) for k in keys]
+    if sorted(keys) != sorted(wanted):
+        missing, extra = sorted(set(wanted) - set(keys)), sorted(set(keys) - set(wanted))
+        hint = " Layers are numbered from 1 (W1 is the first weight matrix)." if "W0" in extra else ""
+        fail(
+            function,
+            f"for layer_dims={list(layer_dims)} the dict must have exactly the keys {wanted}; "
+            f"missing {missing}, unexpected {extra}.{hint}",
+        )
+    params: dict[str, np.ndarray] = {}
+    for l in range(1, L + 1):
+        n, n_prev = int(layer_dims[l]), int(layer_dims[l - 1])
+        params[f"W{l}"] = as_float_array(value[f"W{l}"], f"W{l}", (n, n_prev), function)
+        params[f"b{l}"] = as_float_array(value[f"b{l}"], f"b{l}", (n, 1), function, column=True)
+    return params

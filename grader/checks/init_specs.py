@@ -1,0 +1,185 @@
+"""What the init functions of ``init_symmetry`` must return, and the known wrong spreads, as a registry.
+
+An :class:`InitSpec` says which parts of the parameters are random and with which standard deviation (a formula
+of fan_in = n_(l-1), fan_out = n_l and ``scale``), and lists :class:`Mistake` spreads whose messages name what a
+student did when the measured std matches them instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A standard deviation parameters could be drawn with: a formula of the layer's fan_in, fan_out and scale."""
+
+    formula: str
+    """How a student would write it, e.g. "sqrt(2 / n_(l-1))"."""
+    std: Callable[[int, int, float], float]
+    """(fan_in = n_(l-1), fan_out = n_l, scale) -> std."""
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong spread and the message that names it."""
+
+    spread: Spread
+    message: str
+
+
+@dataclass(frozen=True)
+class InitSpec:
+    """What an init function of the course must return; None spreads mean "exactly zero"."""
+
+    function: str
+    weights: Spread | None
+    biases: Spread | None
+    weight_mistakes: tuple[Mistake, ...] = ()
+    bias_mistakes: tuple[Mistake, ...] = ()
+    uses_rng: bool = True
+    calls: tuple[dict[str, float], ...] = ({},)
+    """Keyword arguments :func:`check_spread` calls the function with (the default first)."""
+    default_scale: float = 1.0
+    """The scale the function uses when ``scale`` is not passed."""
+    trains: bool = False
+    """Whether :func:`check_training` applies: the reference net must learn from it within a few hundred steps."""
+
+
+def _spread(formula: str, std: Callable[[int, int, float], float]) -> Spread:
+    return Spread(formula, std)
+
+
+_HE = _spread("sqrt(2 / n_(l-1))", lambda i, o, s: math.sqrt(2 / i))
+_XAVIER = _spread("sqrt(2 / (n_(l-1) + n_l))", lambda i, o, s: math.sqrt(2 / (i + o)))
+_SCALE = _spread("scale", lambda i, o, s: s)
+
+_UNSCALED = Mistake(
+    _spread("1", lambda i, o, s: 1.0),
+    "your weights have std 1: you drew standard normal numbers but did not multiply them by the std",
+)
+_KEPT_001 = Mistake(
+    _spread("0.01", lambda i, o, s: 0.01),
+    "your weights have std 0.01, the fixed scale of initialize_parameters_random; this init computes its std "
+    "from the layer sizes",
+)
+
+INIT_SPECS: dict[str, InitSpec] = {
+    "zeros": InitSpec("initialize_parameters_zeros", None, None, uses_rng=False),
+    "random": InitSpec(
+        "initialize_parameters_random",
+        _SCALE,
+        None,
+        weight_mistakes=(
+            Mistake(
+                _spread("0.01", lambda i, o, s: 0.01),
+                "your weights have std 0.01 even though scale was passed: use the scale argument instead of a "
+                "hard-coded 0.01",
+            ),
+            Mistake(
+                _spread("scale^2", lambda i, o, s: s * s),
+                "your weights have std scale^2: scale is the standard deviation, not the variance",
+            ),
+            Mistake(
+                _spread("sqrt(scale)", lambda i, o, s: math.sqrt(s)),
+                "your weights have std sqrt(scale): you passed scale as a variance; it is the standard deviation",
+            ),
+            _UNSCALED,
+        ),
+        calls=({}, {"scale": 0.5}),
+        default_scale=0.01,
+    ),
+    "xavier": InitSpec(
+        "initialize_parameters_xavier",
+        _XAVIER,
+        None,
+        weight_mistakes=(
+            Mistake(
+                _spread("2 / (n_(l-1) + n_l)", lambda i, o, s: 2 / (i + o)),
+                "your std equals the variance 2/(n_(l-1) + n_l): take the square root (rng.normal's scale and "
+                "the factor you multiply by are a standard deviation, not a variance)",
+            ),
+            Mistake(
+                _spread("sqrt(6 / (n_(l-1) + n_l))", lambda i, o, s: math.sqrt(6 / (i + o))),
+                "your std is sqrt(6/(n_(l-1) + n_l)), the BOUND of Xavier's uniform version; the normal version "
+                "has std sqrt(2/(n_(l-1) + n_l))",
+            ),
+            Mistake(
+                _spread("sqrt(1 / (n_(l-1) + n_l))", lambda i, o, s: math.sqrt(1 / (i + o))),
+                "your std is sqrt(1/(n_(l-1) + n_l)): the numerator is 2",
+            ),
+            Mistake(
+                _spread("sqrt(2 / n_(l-1))", lambda i, o, s: math.sqrt(2 / i)),
+                "your std is sqrt(2/n_(l-1)), which is He's formula; Xavier averages fan_in and fan_out: "
+                "sqrt(2/(n_(l-1) + n_l))",
+            ),
+            Mistake(
+                _spread("sqrt(1 / n_(l-1))", lambda i, o, s: math.sqrt(1 / i)),
+                "your std is sqrt(1/n_(l-1)) (LeCun's formula, fan_in only); Xavier uses sqrt(2/(n_(l-1) + n_l))",
+            ),
+            _KEPT_001,
+            _UNSCALED,
+        ),
+        trains=True,
+    ),
+    "he": InitSpec(
+        "initialize_parameters_he",
+        _HE,
+        None,
+        weight_mistakes=(
+            Mistake(
+                _spread("sqrt(2 / n_l)", lambda i, o, s: math.sqrt(2 / o)),
+                "your std matches sqrt(2/n_l): you used fan_out (the number of units n_l of the layer itself) "
+                "where He uses fan_in (n_(l-1), the number of inputs of each unit, layer_dims[l-1])",
+            ),
+            Mistake(
+                _spread("2 / n_(l-1)", lambda i, o, s: 2 / i),
+                "your std equals the variance 2/n_(l-1): the square root is missing (rng.normal's scale and the "
+                "factor you multiply by are a standard deviation, not a variance)",
+            ),
+            Mistake(
+                _spread("sqrt(2) / n_(l-1)", lambda i, o, s: math.sqrt(2) / i),
+                "your std is sqrt(2)/n_(l-1): the square root must cover the whole fraction, sqrt(2 / n_(l-1))",
+            ),
+            Mistake(
+                _spread("sqrt(1 / n_(l-1))", lambda i, o, s: math.sqrt(1 / i)),
+                "your std is sqrt(1/n_(l-1)) (LeCun's): He's factor 2 makes up for ReLU zeroing half the inputs",
+            ),
+            Mistake(
+                _spread("sqrt(2 / (n_(l-1) + n_l))", lambda i, o, s: math.sqrt(2 / (i + o))),
+                "your std is sqrt(2/(n_(l-1) + n_l)), Xavier's formula; He uses fan_in only: sqrt(2/n_(l-1))",
+            ),
+            _KEPT_001,
+            _UNSCALED,
+        ),
+        trains=True,
+    ),
+    "zero_weights_random_bias": InitSpec(
+        "initialize_parameters_zero_weights_random_bias",
+        None,
+        _SCALE,
+        bias_mistakes=(
+            Mistake(
+                _spread("1", lambda i, o, s: 1.0),
+                "your biases have std 1 even though another scale was passed: multiply by the scale argument",
+            ),
+            Mistake(
+                _spread("scale^2", lambda i, o, s: s * s),
+                "your biases have std scale^2: scale is the standard deviation, not the variance",
+            ),
+        ),
+        calls=({}, {"scale": 0.5}),
+        default_scale=1.0,
+    ),
+}
+"""The init functions of ``init_symmetry`` by scheme name."""
+
+
+def get_spec(scheme: str) -> InitSpec:
+    """The :class:`InitSpec` called ``scheme``; a ValueError lists the known names otherwise."""
+    try:
+        return INIT_SPECS[scheme]
+    except KeyError:
+        raise ValueError(f"unknown init scheme {scheme!r}; known: {', '.join(sorted(INIT_SPECS))}") from None

@@ -1,0 +1,57 @@
+"""How notebooks are executed: jobs in, executed notebooks out, through a pluggable executor.
+
+``fork`` (the default) runs each notebook as a fork of a warm server that has already imported IPython, NumPy,
+matplotlib and the course's modules: a few milliseconds of overhead per notebook instead of a kernel start-up, with
+outputs recorded as nbgrader's ``Execute`` preprocessor records them. ``kernel`` is nbgrader's own path (a fresh
+Jupyter kernel per notebook), for notebooks that need a real kernel (see `grader.engine.kernel`).
+
+    from grader.engine import Job, make_executor
+    with make_executor("fork", jobs=2) as executor:
+        for result in executor.map(jobs):
+            print(result.id, result.status, result.total_cell_seconds)
+
+This package stays light on purpose: the warm server imports ``grader.engine.server`` and must not pay for
+nbgrader's import, so the executors are imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from grader.engine.jobs import STATUSES, CellRun, Job, JobResult, Limits, Status
+
+if TYPE_CHECKING:
+    from grader.engine.base import Executor
+    from grader.engine.kernel import KernelExecutor
+    from grader.engine.local import LocalForkExecutor
+
+EXECUTORS: dict[str, str] = {"fork": "grader.engine.local:LocalForkExecutor",
+                             "kernel": "grader.engine.kernel:KernelExecutor"}
+"""Executor name → ``module:class`` (imported when used)."""
+
+
+def executor_class(name: str) -> type[Executor]:
+    """The executor class registered as ``name``."""
+    try:
+        module, _, attribute = EXECUTORS[name].partition(":")
+    except KeyError:
+        raise ValueError(f"unknown executor {name!r}; known: {sorted(EXECUTORS)}") from None
+    return getattr(importlib.import_module(module), attribute)
+
+
+def make_executor(name: str, **options: Any) -> Executor:
+    """The executor registered as ``name``, built with ``options`` (e.g. ``jobs=4``)."""
+    return executor_class(name)(**options)
+
+
+def __getattr__(name: str) -> Any:
+    lazy = {"Executor": "grader.engine.base:Executor", **{v.rpartition(":")[2]: v for v in EXECUTORS.values()}}
+    if name in lazy:
+        module, _, attribute = lazy[name].partition(":")
+        return getattr(importlib.import_module(module), attribute)
+    raise AttributeError(f"module 'grader.engine' has no attribute {name!r}")
+
+
+__all__ = ["EXECUTORS", "STATUSES", "CellRun", "Executor", "Job", "JobResult", "KernelExecutor", "Limits",
+           "LocalForkExecutor", "Status", "executor_class", "make_executor"]

@@ -1,0 +1,149 @@
+"""`KernelExecutor`: jobs run by nbgrader's own ``Execute`` preprocessor, one fresh Jupyter kernel per notebook.
+
+This is exactly what ``nbgrader autograde`` does (about a second of kernel start-up per notebook). It is the
+reference the fork engine is tested against, and the path for notebooks the fork engine cannot run: a
+kernelspec other than this Python (another interpreter, another language), a notebook that needs a real kernel's
+machinery (ipywidgets comms, ``%connect_info``, the debugger, an interactive GUI event loop such as
+``%matplotlib qt``), or code that must not share the grader's pre-imported modules.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import run_sync
+from nbgrader.preprocessors import Execute
+from traitlets import Dict
+
+from grader.engine.base import Executor
+from grader.engine.child import should_run
+from grader.engine.jobs import CellRun, Job, JobResult, Status
+from grader.engine.record import load_notebook
+
+STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+class _Execute(Execute):
+    """nbgrader's Execute, starting its kernel with the job's environment and noting which cells ran."""
+
+    kernel_env = Dict(allow_none=True, default_value=None)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.runs: list[CellRun] = []
+        self.running: int | None = None
+        self.running_since = 0.0
+        self.on_cell_execute = self._cell_starts
+
+    async def async_start_new_kernel(self, **kwargs: Any) -> None:
+        if self.kernel_env is not None:
+            kwargs.setdefault("env", dict(self.kernel_env))
+        await super().async_start_new_kernel(**kwargs)
+
+    start_new_kernel = run_sync(async_start_new_kernel)
+
+    def _cell_starts(self, cell: Any, cell_index: int) -> None:
+        self.running, self.running_since = cell_index, time.perf_counter()
+
+    def on_cell_executed(self, **kwargs: Any) -> None:
+        super().on_cell_executed(**kwargs)
+        cell, index, reply = kwargs["cell"], kwargs["cell_index"], kwargs["execute_reply"]
+        content = reply["content"]
+        status = "ok" if content["status"] == "ok" else "error"
+        if content.get("ename") == (self.error_on_timeout or {}).get("ename"):
+            status = "timeout"
+        self.runs.append(CellRun(index, _cell_seconds(cell, time.perf_counter() - self.running_since), status))
+        self.running = None
+
+
+def _cell_seconds(cell: Any, fallback: float) -> float:
+    """Kernel-side seconds of a cell (execute_input → execute_reply timestamps), else ``fallback``."""
+    stamps = cell.get("metadata", {}).get("execution", {})
+    try:
+        start = datetime.datetime.strptime(stamps["iopub.execute_input"], STAMP)
+        end = datetime.datetime.strptime(stamps["shell.execute_reply"], STAMP)
+    except (KeyError, ValueError):
+        return fallback
+    return max(0.0, (end - start).total_seconds())
+
+
+def run_kernel_job(job: Job, kernel_name: str = "") -> JobResult:
+    """Execute ``job`` with nbgrader's Execute preprocessor in a fresh kernel (limits: the two time limits)."""
+    started = time.perf_counter()
+    notebook = load_notebook(job.notebook)
+    limits = job.limits
+    client = _Execute(timeout=None if limits.cell_timeout is None else math.ceil(limits.cell_timeout),
+                      iopub_timeout=math.ceil(limits.interrupt_grace), kernel_env=job.env)
+    if kernel_name:
+        client.kernel_name = kernel_name
+    expired = threading.Event()
+    timer = None
+    if limits.notebook_timeout is not None:
+        def kill_kernel() -> None:
+            expired.set()
+            provisioner = getattr(client.km, "provisioner", None)
+            pid = getattr(provisioner, "pid", None)
+            if pid:
+                os.kill(pid, signal.SIGKILL)
+
+        timer = threading.Timer(limits.notebook_timeout, kill_kernel)
+        timer.daemon = True
+        timer.start()
+    status: Status = "ok"
+    message = ""
+    try:
+        if not os.path.isdir(job.cwd):
+            raise FileNotFoundError(f"no such folder: {job.cwd}")
+        client.preprocess(notebook, {"metadata": {"path": job.cwd}})
+    except DeadKernelError:
+        status, message = "died", "the kernel died"
+        if expired.is_set():
+            status, message = "timeout", f"the notebook ran past its {limits.notebook_timeout:g} s limit"
+    except CellTimeoutError as exc:
+        status, message = "timeout", f"a cell did not stop after being interrupted ({exc})".splitlines()[0]
+    except Exception as exc:
+        status, message = "error", f"could not run the notebook: {type(exc).__name__}: {exc}"
+    finally:
+        if timer is not None:
+            timer.cancel()
+    runs = list(client.runs)
+    stopped = None
+    if status != "ok" and client.running is not None:
+        stopped = client.running
+        message = f"{message} during cell {stopped}"
+        runs.append(CellRun(stopped, time.perf_counter() - client.running_since,
+                            "timeout" if status == "timeout" else "died"))
+    last = max((run.index for run in runs), default=-1)
+    not_run = tuple(i for i, cell in enumerate(notebook.cells) if should_run(cell) and i > last)
+    return JobResult(id=job.id, notebook=notebook, status=status, message=message, cells=tuple(runs),
+                     not_run=not_run if status != "ok" else (), stopped=stopped,
+                     wall_seconds=time.perf_counter() - started)
+
+
+class KernelExecutor(Executor):
+    """nbgrader's kernel path, ``jobs`` notebooks at a time (threads, each driving its own kernel)."""
+
+    name = "kernel"
+
+    def __init__(self, jobs: int | None = 1, *, kernel_name: str = "") -> None:
+        self.jobs = jobs or os.cpu_count() or 1
+        self.kernel_name = kernel_name
+
+    def map(self, jobs: Iterable[Job]) -> Iterator[JobResult]:
+        if self.jobs == 1:
+            for job in jobs:
+                yield run_kernel_job(job, self.kernel_name)
+            return
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            futures = [pool.submit(run_kernel_job, job, self.kernel_name) for job in jobs]
+            for future in as_completed(futures):
+                yield future.result()

@@ -1,0 +1,342 @@
+"""The warm server: imports the heavy libraries and builds the IPython shell once, then forks a process per job.
+
+Run as ``python -m grader.engine.server`` (or through a command prefix such as ``bwrap ...``); it speaks frames
+(`grader.engine.protocol`) on its stdin/stdout and nothing else there. Requests: ``{"op": "run", "tag", "job"}``,
+``{"op": "kill", "tag"}``, ``{"op": "exit"}``. Replies: ``{"t": "hello", ...}`` once, then ``{"tag", "ev"}`` with
+every event of that job's process (`grader.engine.child`), the last being ``{"t": "exit", "code", "signal",
+"killed", "time"}`` when the process is gone. The server enforces the time limits it can see: a cell still running
+``interrupt_grace`` seconds after its own limit, a notebook past ``notebook_timeout``; it kills the process group.
+
+The server is single-threaded (it forks) and never imports a student's module: only ``--preload`` names, resolved
+from its own ``sys.path``, whose first entry (its bootstrap directory) the children do not get.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import importlib
+import os
+import selectors
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.engine import protocol
+from grader.engine.child import die_with_parent, run_job, should_run
+from grader.engine.shell import INLINE_BACKEND, TRACEBACK_MODES, EngineShell, build_shell
+
+DEFAULT_PRELOAD = ("numpy", "matplotlib.pyplot", "reference", "grader.checks")
+"""Imported by the server before it forks, when importable: every notebook then finds them ready."""
+CHUNK = 1 << 16
+BACKSTOP_SLACK = 2.0
+"""Seconds added to Σ cell limits for the hard deadline of a notebook without ``notebook_timeout``."""
+
+
+@dataclass
+class _Child:
+    tag: str
+    pid: int
+    pipe: int | None
+    pidfd: int | None
+    reader: protocol.FrameReader
+    limits: dict[str, Any]
+    started: float = field(default_factory=time.monotonic)
+    cell: int | None = None
+    cell_deadline: float | None = None
+    killed: str | None = None
+    note: str = ""
+
+    backstop: float | None = None
+
+    @property
+    def notebook_deadline(self) -> float | None:
+        limit = self.limits.get("notebook_timeout")
+        return self.backstop if limit is None else self.started + limit
+
+    def deadlines(self) -> list[float]:
+        return [d for d in (self.notebook_deadline, self.cell_deadline) if d is not None]
+
+
+class Server:
+    """The fork-and-relay loop (see the module docstring)."""
+
+    def __init__(self, in_fd: int, out_fd: int, shell: EngineShell, base_path: list[str]) -> None:
+        self.in_fd, self.out_fd = in_fd, out_fd
+        self.shell, self.base_path = shell, base_path
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(in_fd, selectors.EVENT_READ, ("client", None))
+        os.set_blocking(out_fd, False)
+        self.requests = protocol.FrameReader()
+        self.out = bytearray()
+        self.writing = False
+        self.children: dict[int, _Child] = {}
+        self.closing = False
+        self.pid = os.getpid()
+
+    # -- output to the client ---------------------------------------------------------------------------------
+    def send(self, obj: dict[str, Any]) -> None:
+        self.out += protocol.encode(obj)
+        self._write_out()
+
+    def _write_out(self) -> None:
+        try:
+            while self.out:
+                n = os.write(self.out_fd, self.out)
+                del self.out[:n]
+        except BlockingIOError:
+            pass
+        except OSError:  # the client is gone
+            self.out.clear()
+            self.closing = True
+        want = bool(self.out)
+        if want != self.writing:
+            if want:
+                self.selector.register(self.out_fd, selectors.EVENT_WRITE, ("out", None))
+            else:
+                self.selector.unregister(self.out_fd)
+            self.writing = want
+
+    # -- the loop ---------------------------------------------------------------------------------------------
+    def serve(self) -> None:
+        while not (self.closing and not self.children and not self.out):
+            deadlines = [d for child in self.children.values() if child.killed is None for d in child.deadlines()]
+            polling = any(child.pidfd is None for child in self.children.values())
+            timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+            if polling:
+                timeout = 0.02 if timeout is None else min(timeout, 0.02)
+            for key, _ in self.selector.select(timeout):
+                kind, child = key.data
+                if kind == "client":
+                    self._read_client()
+                elif kind == "out":
+                    self._write_out()
+                elif kind == "pipe":
+                    self._read_child(child)
+                elif kind == "pidfd":
+                    self._reap(child)
+            self._enforce_deadlines()
+            if polling:
+                for child in [c for c in self.children.values() if c.pidfd is None]:
+                    self._reap(child, block=False)
+
+    def _read_client(self) -> None:
+        try:
+            data = os.read(self.in_fd, CHUNK)
+        except OSError:
+            data = b""
+        if not data:
+            self.selector.unregister(self.in_fd)
+            self._shutdown()
+            return
+        for request in self.requests.feed(data):
+            op = request.get("op")
+            if op == "run":
+                try:
+                    self._spawn(str(request["tag"]), request["job"])
+                except OSError as exc:  # fork refused (process or memory limits): that job fails, not the server
+                    self.send({"tag": request["tag"], "ev": {
+                        "t": "exit", "killed": "spawn", "time": time.time(), "code": None, "signal": None,
+                        "note": f"could not start the notebook's process: {exc}"}})
+            elif op == "kill":
+                for child in list(self.children.values()):
+                    if child.tag == request.get("tag"):
+                        self._kill(child, "cancelled")
+            elif op == "exit":
+                self._shutdown()
+
+    def _shutdown(self) -> None:
+        self.closing = True
+        for child in list(self.children.values()):
+            self._kill(child, "cancelled")
+
+    # -- children ---------------------------------------------------------------------------------------------
+    def _spawn(self, tag: str, job: dict[str, Any]) -> None:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the notebook's process
+            try:
+                os.setpgid(0, 0)
+                die_with_parent(self.pid)
+                os.close(read_end)
+                run_job(job, write_end, self.shell, self.base_path)
+            finally:
+                os._exit(70)
+        os.close(write_end)
+        with contextlib.suppress(OSError):
+            os.setpgid(pid, pid)
+        os.set_blocking(read_end, False)
+        pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
+        limits = job.get("limits") or {}
+        max_output = limits.get("max_output_bytes")
+        max_frame = protocol.MAX_FRAME if max_output is None else int(max_output) + (1 << 20)
+        child = _Child(tag, pid, read_end, pidfd, protocol.FrameReader(max_frame), limits)
+        if limits.get("cell_timeout"):
+            # The cell deadlines rest on the child's own "cell"/"reply" events, which its code could forge: without
+            # a notebook limit, no notebook may outlive every one of its cells running to the cell limit.
+            cells = sum(should_run(cell) for cell in job["notebook"].get("cells", []))
+            per_cell = limits["cell_timeout"] + limits.get("interrupt_grace", 4.0)
+            child.backstop = child.started + cells * per_cell + BACKSTOP_SLACK
+        self.children[pid] = child
+        self.selector.register(read_end, selectors.EVENT_READ, ("pipe", child))
+        if pidfd is not None:
+            self.selector.register(pidfd, selectors.EVENT_READ, ("pidfd", child))
+
+    def _read_child(self, child: _Child) -> None:
+        while child.pipe is not None:
+            try:
+                data = os.read(child.pipe, CHUNK)
+            except BlockingIOError:
+                return
+            if not data:
+                self._close_pipe(child)
+                return
+            try:
+                events = child.reader.feed(data)
+            except protocol.ProtocolError as exc:
+                child.note = f"the notebook's process sent a malformed message ({exc})"
+                self._kill(child, "protocol")
+                self._close_pipe(child)
+                return
+            for event in events:
+                self._track(child, event)
+                self.send({"tag": child.tag, "ev": event})
+
+    def _track(self, child: _Child, event: Any) -> None:
+        if not isinstance(event, dict):
+            return
+        if event.get("t") == "cell":
+            child.cell = event.get("i")
+            limit = child.limits.get("cell_timeout")
+            grace = child.limits.get("interrupt_grace", 4.0)
+            child.cell_deadline = None if not limit else time.monotonic() + limit + grace
+        elif event.get("t") == "reply":
+            child.cell_deadline = None
+
+    def _close_pipe(self, child: _Child) -> None:
+        if child.pipe is not None:
+            self.selector.unregister(child.pipe)
+            os.close(child.pipe)
+            child.pipe = None
+
+    def _kill(self, child: _Child, reason: str) -> None:
+        if child.killed is None:
+            child.killed = reason
+        for kill in (os.killpg, os.kill):
+            with contextlib.suppress(OSError):
+                kill(child.pid, signal.SIGKILL)
+
+    def _enforce_deadlines(self) -> None:
+        now = time.monotonic()
+        for child in list(self.children.values()):
+            if child.killed is not None:
+                continue
+            deadline = child.notebook_deadline
+            if deadline is not None and now >= deadline:
+                self._kill(child, "notebook_timeout")
+            elif child.cell_deadline is not None and now >= child.cell_deadline:
+                self._kill(child, "cell_timeout")
+
+    def _reap(self, child: _Child, block: bool = True) -> None:
+        """The process ended: take its last frames, kill what it left behind, report how it ended."""
+        if not block and os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+            return
+        self._read_child(child)
+        with contextlib.suppress(OSError):
+            os.killpg(child.pid, signal.SIGKILL)  # its pid is still held (zombie), so the group is still its own
+        _, status = os.waitpid(child.pid, 0)
+        self._close_pipe(child)
+        if child.pidfd is not None:
+            self.selector.unregister(child.pidfd)
+            os.close(child.pidfd)
+        del self.children[child.pid]
+        self.send({"tag": child.tag, "ev": {
+            "t": "exit", "time": time.time(), "killed": child.killed, "note": child.note, "cell": child.cell,
+            "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None}})
+
+
+class _NullHub:
+    """Swallows the warm-up cells' messages."""
+
+    def flush_all(self) -> None: ...
+
+    def iopub(self, msg_type: str, content: dict[str, Any]) -> None: ...
+
+
+def warm_up(shell: EngineShell) -> None:
+    """Pay the first-use costs once here rather than in every child (lazy imports and caches of IPython's cell
+    and traceback machinery, display formatting, NumPy's entropy seeding, matplotlib's first PNG render).
+
+    The warm-up cells run ``silent`` without history: no execution count, no ``In``/``Out``, no user variable,
+    so every child still starts from a shell that never ran a cell."""
+    shell.hub = _NullHub()
+    try:
+        shell.run_cell("pass", store_history=False, silent=True)
+        shell.run_cell("assert False, 'warm-up'", store_history=False, silent=True)
+    finally:
+        shell.hub = None
+        shell._last_traceback = None
+        for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+            if hasattr(sys, name):
+                delattr(sys, name)
+    shell.display_formatter.format(1)
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed()
+    if "matplotlib.pyplot" in sys.modules:
+        from matplotlib.figure import Figure
+
+        figure = Figure()
+        axes = figure.add_subplot()
+        axes.plot([0, 1], [1, 0])
+        axes.set_title("warm-up")
+        shell.display_formatter.format(figure)
+
+
+def preload(names: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Import ``names``; returns the ones imported and the failures (name → error)."""
+    loaded, failed = [], {}
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:
+            failed[name] = f"{type(exc).__name__}: {exc}"
+            continue
+        loaded.append(name)
+        if name == "matplotlib.pyplot":
+            # Load the backend now, with the shell in place: matplotlib_inline then hooks into it exactly as it
+            # does in a kernel on the first plot.
+            sys.modules[name]._get_backend_mod()
+    return loaded, failed
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m grader.engine.server", description=__doc__.split("\n")[0])
+    parser.add_argument("--preload", default=",".join(DEFAULT_PRELOAD),
+                        help="comma-separated modules to import before forking (skipped when not importable)")
+    parser.add_argument("--traceback-mode", default="Plain", choices=TRACEBACK_MODES,
+                        help="IPython traceback mode of the notebooks")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    base_path = list(sys.path[1:])  # sys.path[0] is the server's own entry: children do not get it
+    in_fd, out_fd = os.dup(0), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)  # a stray print in the server can no longer corrupt the protocol
+    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    shell = build_shell(args.traceback_mode)
+    loaded, failed = preload([name for name in args.preload.split(",") if name])
+    warm_up(shell)
+    gc.collect()
+    gc.freeze()  # the children share these pages; keep their garbage collector off them
+    server = Server(in_fd, out_fd, shell, base_path)
+    server.send({"t": "hello", "pid": os.getpid(), "python": sys.version, "preloaded": loaded, "failed": failed,
+                 "startup_seconds": time.perf_counter() - started})
+    server.serve()
+
+
+if __name__ == "__main__":
+    main()

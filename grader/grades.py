@@ -1,0 +1,226 @@
+"""Grades as data: read nbgrader's gradebook (plus the autograded notebooks' failure messages) into dataclasses.
+
+`feedback` and `export` both render these; neither touches the database itself. Scores are the gradebook's own
+(``Grade.score``: the manual score when a grader gave one, else the autograder's, plus extra credit). Failure
+messages are ``ename: evalue`` of a test cell's error outputs, never its traceback or source: hidden tests stay
+hidden.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader import utils
+from nbgrader.api import MissingEntry
+
+from grader.autograde import load_record
+from grader.coursedir import CourseContext
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+NOT_SUBMITTED, GRADED, FAILED, NOT_GRADED = "not_submitted", "graded", "failed", "not_autograded"
+"""Status of a submission: nothing submitted; graded; graded, but something could not be (see problems);
+submitted but not autograded yet."""
+
+
+@dataclass
+class CellGrade:
+    """One graded cell of a submitted notebook.
+
+    name:               the cell's nbgrader grade_id
+    kind:               "test" (autograded code), "written" (manually graded answer), or "task"
+    score:              points given (nbgrader's Grade.score: manual if set, else auto, + extra credit)
+    max_score:          points available
+    auto_score:         the autograder's points, None when it could not decide (written answers)
+    manual_score:       a grader's points, None when not graded by hand
+    extra_credit:       extra points a grader gave, None if none
+    needs_manual_grade: True while a person still has to grade it
+    comment:            the grader's comment (or nbgrader's automatic one, e.g. "No response."), "" if none
+    messages:           for tests: the failure messages (``ename: evalue``) of the cell's errors
+    """
+
+    name: str
+    kind: str
+    score: float
+    max_score: float
+    auto_score: float | None = None
+    manual_score: float | None = None
+    extra_credit: float | None = None
+    needs_manual_grade: bool = False
+    comment: str = ""
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """A test passed when it scored every point; a written answer when a grader gave it full marks."""
+        return self.score >= self.max_score and not self.needs_manual_grade
+
+
+@dataclass
+class NotebookGrade:
+    """One notebook of a submission, its cells in gradebook order."""
+
+    name: str
+    score: float
+    max_score: float
+    late_penalty: float = 0.0
+    cells: list[CellGrade] = field(default_factory=list)
+
+
+@dataclass
+class SubmissionGrade:
+    """One student's grades for one assignment.
+
+    status:   see NOT_SUBMITTED, GRADED, FAILED, NOT_GRADED
+    problems: what went wrong or was repaired while autograding (from the autograde record)
+    score:    the gradebook's score minus the late penalty, never below 0
+    """
+
+    assignment: str
+    student: str
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    status: str
+    timestamp: str | None
+    score: float
+    max_score: float
+    late_penalty: float = 0.0
+    needs_manual_grade: bool = False
+    problems: list[str] = field(default_factory=list)
+    notebooks: list[NotebookGrade] = field(default_factory=list)
+
+
+def failure_messages(cell: nbformat.NotebookNode) -> list[str]:
+    """``ename: evalue`` of each error output of a cell (ANSI colours removed), plus any stderr text."""
+    messages = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            text = f"{output.get('ename', '')}: {output.get('evalue', '')}".strip().rstrip(":")
+            messages.append(ANSI.sub("", text))
+        elif output.get("output_type") == "stream" and output.get("name") == "stderr":
+            messages.append(ANSI.sub("", output.get("text", "")).strip())
+    return [m for m in messages if m]
+
+
+def autograded_notebook(
+    ctx: CourseContext, assignment: str, student: str, notebook: str
+) -> nbformat.NotebookNode | None:
+    """The autograded notebook of a submission, or None when there is none (or it cannot be read)."""
+    path = ctx.autograded_dir(student, assignment) / f"{notebook}.ipynb"
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception:
+        return None
+
+
+def _kind(cell) -> str:  # a GradeCell or TaskCell row
+    if cell.__class__.__name__ == "TaskCell":
+        return "task"
+    return "test" if cell.cell_type == "code" and not _is_solution(cell) else "written"
+
+
+def _is_solution(cell) -> bool:
+    return any(s.name == cell.name for s in cell.notebook.solution_cells)
+
+
+def read_grades(
+    ctx: CourseContext, assignments: Sequence[str] = (), students: Sequence[str] = ()
+) -> list[SubmissionGrade]:
+    """Every (assignment, student) pair of the gradebook, filtered, sorted by assignment then student."""
+    out = []
+    with ctx.gradebook() as gb:
+        chosen_assignments = [a for a in gb.assignments if not assignments or a.name in assignments]
+        chosen_students = [s for s in gb.students if not students or s.id in students]
+        for assignment in sorted(chosen_assignments, key=lambda a: a.name):
+            for student in sorted(chosen_students, key=lambda s: s.id):
+                out.append(_submission(ctx, gb, assignment, student))
+    return out
+
+
+def _submission(ctx: CourseContext, gb, assignment, student) -> SubmissionGrade:  # type: ignore[no-untyped-def]
+    base = dict(
+        assignment=assignment.name,
+        student=student.id,
+        first_name=student.first_name,
+        last_name=student.last_name,
+        email=student.email,
+    )
+    try:
+        sub = gb.find_submission(assignment.name, student.id)
+    except MissingEntry:
+        return SubmissionGrade(**base, status=NOT_SUBMITTED, timestamp=None, score=0.0,
+                               max_score=float(assignment.max_score))
+    record = load_record(ctx, assignment.name, student.id)
+    if record is None:
+        graded = all(nb_path.exists() for nb_path in _autograded_paths(ctx, sub))
+        status = GRADED if graded else NOT_GRADED
+        problems: list[str] = []
+    else:
+        status = FAILED if record.status == "failed" else GRADED
+        problems = list(record.problems)
+    penalty = float(sub.late_submission_penalty or 0.0)
+    grade = SubmissionGrade(
+        **base,
+        status=status,
+        timestamp=sub.timestamp.isoformat() if sub.timestamp else None,
+        score=max(0.0, float(sub.score) - penalty),
+        max_score=float(sub.max_score),
+        late_penalty=penalty,
+        needs_manual_grade=bool(sub.needs_manual_grade),
+        problems=problems,
+    )
+    for nb in sorted(sub.notebooks, key=lambda n: n.name):
+        grade.notebooks.append(_notebook(ctx, gb, assignment.name, student.id, nb))
+    return grade
+
+
+def _autograded_paths(ctx: CourseContext, sub) -> list[Path]:  # type: ignore[no-untyped-def]
+    folder = ctx.autograded_dir(sub.student.id, sub.assignment.name)
+    return [folder / f"{nb.name}.ipynb" for nb in sub.notebooks]
+
+
+def _notebook(ctx: CourseContext, gb, assignment: str, student: str, sub_nb) -> NotebookGrade:  # type: ignore[no-untyped-def]
+    executed = autograded_notebook(ctx, assignment, student, sub_nb.name)
+    cells_by_id = {}
+    if executed is not None:
+        cells_by_id = {
+            c.metadata["nbgrader"]["grade_id"]: c
+            for c in executed.cells
+            if utils.is_grade(c) and "grade_id" in c.metadata.get("nbgrader", {})
+        }
+    order = [c.name for c in sub_nb.notebook.source_cells]
+    grades = sorted(sub_nb.grades, key=lambda g: order.index(g.name) if g.name in order else len(order))
+    nb_grade = NotebookGrade(
+        name=sub_nb.name,
+        score=float(sub_nb.score),
+        max_score=float(sub_nb.max_score),
+        late_penalty=float(sub_nb.late_submission_penalty or 0.0),
+    )
+    comments = {c.name: c for c in sub_nb.comments}
+    for g in grades:
+        kind = _kind(g.cell)
+        comment = comments.get(g.name)
+        text = ""
+        if comment is not None:
+            text = comment.manual_comment or comment.auto_comment or ""
+        messages = failure_messages(cells_by_id[g.name]) if kind == "test" and g.name in cells_by_id else []
+        nb_grade.cells.append(
+            CellGrade(
+                name=g.name,
+                kind=kind,
+                score=float(g.score),
+                max_score=float(g.max_score),
+                auto_score=g.auto_score,
+                manual_score=g.manual_score,
+                extra_credit=g.extra_credit,
+                needs_manual_grade=bool(g.needs_manual_grade),
+                comment=text,
+                messages=messages,
+            )
+        )
+    return nb_grade

@@ -1,0 +1,557 @@
+"""Typical mistakes in ``init_symmetry``: wrong init functions, wrong duplicate finders and misconceived answers.
+
+Each function below is a complete wrong version of a notebook function, named after its mistake; the decorator
+says which solution cell it replaces, which test cells must lose points and which words their message must
+contain. Only ``np`` (imported by the notebook's first cell) may be used inside them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.mutants import MutantSet
+
+MUTANTS = MutantSet("init_symmetry")
+
+# --- initialize_parameters_zeros ----------------------------------------------------------------------------------
+
+
+@MUTANTS.function(
+    cell="init_zeros",
+    replaces="initialize_parameters_zeros",
+    targets=("test_zeros",),
+    expect=("dtype", "float64"),
+    description="I built the zero matrices with dtype=int",
+)
+def zeros_int_dtype(layer_dims):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        params[f"W{l}"] = np.zeros((layer_dims[l], layer_dims[l - 1]), dtype=int)
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1), dtype=int)
+    return params
+
+
+@MUTANTS.function(
+    cell="init_zeros",
+    replaces="initialize_parameters_zeros",
+    targets=("test_zeros",),
+    expect=("column",),
+    description="I made the biases 1-D vectors np.zeros(n_l) instead of columns (n_l, 1)",
+)
+def zeros_bias_1d(layer_dims):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        params[f"W{l}"] = np.zeros((layer_dims[l], layer_dims[l - 1]))
+        params[f"b{l}"] = np.zeros(layer_dims[l])
+    return params
+
+
+# --- initialize_parameters_random ---------------------------------------------------------------------------------
+
+
+@MUTANTS.function(
+    cell="init_random",
+    replaces="initialize_parameters_random",
+    targets=("test_random_spread",),
+    expect=("scale argument",),
+    description="I wrote 0.01 into the code instead of using the scale argument",
+)
+def random_ignores_scale(layer_dims, rng, scale=0.01):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * 0.01
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return params
+
+
+@MUTANTS.function(
+    cell="init_random",
+    replaces="initialize_parameters_random",
+    targets=("test_random_shapes",),
+    expect=("single number", "size="),
+    description="I passed the shape to rng.normal as two numbers, which it reads as mean and std",
+)
+def random_normal_args_as_shape(layer_dims, rng, scale=0.01):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        params[f"W{l}"] = rng.normal(layer_dims[l], layer_dims[l - 1]) * scale
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return params
+
+
+@MUTANTS.function(
+    cell="init_random",
+    replaces="initialize_parameters_random",
+    targets=("test_random_randomness",),
+    expect=("identical", "symmetry is not broken"),
+    description="I gave every weight the same small value scale instead of a random one",
+)
+def random_constant(layer_dims, rng, scale=0.01):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        params[f"W{l}"] = np.full((layer_dims[l], layer_dims[l - 1]), scale)
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return params
+
+
+# --- initialize_parameters_xavier ---------------------------------------------------------------------------------
+
+
+@MUTANTS.function(
+    cell="init_xavier",
+    replaces="initialize_parameters_xavier",
+    targets=("test_xavier_spread",),
+    expect=("variance", "square root"),
+    description="I gave rng.normal the variance 2/(n_prev + n) where it wants the standard deviation",
+)
+def xavier_variance_as_std(layer_dims, rng):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        variance = 2.0 / (layer_dims[l - 1] + layer_dims[l])
+        params[f"W{l}"] = rng.normal(0.0, variance, size=(layer_dims[l], layer_dims[l - 1]))
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return params
+
+
+@MUTANTS.function(
+    cell="init_xavier",
+    replaces="initialize_parameters_xavier",
+    targets=("test_xavier_spread",),
+    expect=("uniform",),
+    description="I drew Xavier weights from a uniform distribution instead of a normal one",
+)
+def xavier_uniform_for_normal(layer_dims, rng):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        bound = np.sqrt(6.0 / (layer_dims[l - 1] + layer_dims[l]))
+        params[f"W{l}"] = rng.uniform(-bound, bound, size=(layer_dims[l], layer_dims[l - 1]))
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return params
+
+
+@MUTANTS.function(
+    cell="init_xavier",
+    replaces="initialize_parameters_xavier",
+    targets=("test_xavier_spread",),
+    expect=("He's formula",),
+    description="I used He's std sqrt(2/n_prev) for Xavier",
+)
+def xavier_uses_he_formula(layer_dims, rng):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        std = np.sqrt(2.0 / layer_dims[l - 1])
+        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * std
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return params
+
+
+@MUTANTS.function(
+    cell="init_xavier",
+    replaces="initialize_parameters_xavier",
+    targets=("test_xavier_randomness",),
+    expect=("same random numbers", "reseeded"),
+    description="I made a fresh generator with the same seed for every layer, so every layer repeats the numbers",
+)
+def xavier_reseeded_per_layer(layer_dims, rng):
+    seed = int(rng.integers(2**31))
+    params = {}
+    for l in range(1, len(layer_dims)):
+        layer_rng = np.random.default_rng(seed)
+        std = np.sqrt(2.0 / (layer_dims[l - 1] + layer_dims[l]))
+        params[f"W{l}"] = layer_rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * std
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return params
+
+
+# --- initialize_parameters_he -------------------------------------------------------------------------------------
+
+
+@MUTANTS.function(
+    cell="init_he",
+    replaces="initialize_parameters_he",
+    targets=("test_he_spread",),
+    expect=("fan_out",),
+    description="I divided by the size of the layer itself (fan_out) instead of the size of its input (fan_in)",
+)
+def he_fan_out(layer_dims, rng):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        std = np.sqrt(2.0 / layer_dims[l])
+        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * std
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return params
+
+
+@MUTANTS.function(
+    cell="init_he",
+    replaces="initialize_parameters_he",
+    targets=("test_he_spread",),
+    expect=("square root is missing",),
+    description="I multiplied by 2/n_prev and forgot the square root",
+)
+def he_missing_sqrt(layer_dims, rng):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * 2.0 / layer_dims[l - 1]
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return params
+
+
+@MUTANTS.function(
+    cell="init_he",
+    replaces="initialize_parameters_he",
+    targets=("test_he_spread",),
+    expect=("0.01",),
+    description="I kept the 0.01 scale of random init for He",
+)
+def he_kept_small_scale(layer_dims, rng):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * 0.01
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return params
+
+
+@MUTANTS.function(
+    cell="init_he",
+    replaces="initialize_parameters_he",
+    targets=("test_he_shapes",),
+    expect=("transposed",),
+    description="I made W_l of shape (n_prev, n) instead of (n, n_prev)",
+)
+def he_transposed_shapes(layer_dims, rng):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        std = np.sqrt(2.0 / layer_dims[l - 1])
+        params[f"W{l}"] = rng.standard_normal((layer_dims[l - 1], layer_dims[l])) * std
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return params
+
+
+@MUTANTS.function(
+    cell="init_he",
+    replaces="initialize_parameters_he",
+    targets=("test_he_shapes",),
+    expect=("must start at zero",),
+    description="I gave the biases random values too, although He init starts them at zero",
+)
+def he_random_biases(layer_dims, rng):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        std = np.sqrt(2.0 / layer_dims[l - 1])
+        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * std
+        params[f"b{l}"] = rng.standard_normal((layer_dims[l], 1)) * std
+    return params
+
+
+@MUTANTS.function(
+    cell="init_he",
+    replaces="initialize_parameters_he",
+    targets=("test_he_shapes",),
+    expect=("separate numbers",),
+    description="I called np.random.randn with the shape as a tuple, randn((n, n_prev))",
+)
+def he_randn_tuple_shape(layer_dims, rng):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        std = np.sqrt(2.0 / layer_dims[l - 1])
+        params[f"W{l}"] = np.random.randn((layer_dims[l], layer_dims[l - 1])) * std
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return params
+
+
+@MUTANTS.function(
+    cell="init_he",
+    replaces="initialize_parameters_he",
+    targets=("test_he_randomness",),
+    expect=("global random generator",),
+    description="I used np.random.randn instead of the rng I was given",
+)
+def he_global_np_random(layer_dims, rng):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        std = np.sqrt(2.0 / layer_dims[l - 1])
+        params[f"W{l}"] = np.random.randn(layer_dims[l], layer_dims[l - 1]) * std
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return params
+
+
+@MUTANTS.function(
+    cell="init_he",
+    replaces="initialize_parameters_he",
+    targets=("test_he_randomness",),
+    expect=("do not change when rng changes",),
+    description="I made my own generator np.random.default_rng(0) instead of using rng",
+)
+def he_ignores_rng(layer_dims, rng):
+    rng = np.random.default_rng(0)
+    params = {}
+    for l in range(1, len(layer_dims)):
+        std = np.sqrt(2.0 / layer_dims[l - 1])
+        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * std
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return params
+
+
+@MUTANTS.function(
+    cell="init_he",
+    replaces="initialize_parameters_he",
+    targets=("test_he_randomness",),
+    expect=("identical",),
+    description="I drew one random row and repeated it for every unit of the layer",
+)
+def he_same_row_every_unit(layer_dims, rng):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        std = np.sqrt(2.0 / layer_dims[l - 1])
+        row = rng.standard_normal((1, layer_dims[l - 1])) * std
+        params[f"W{l}"] = np.repeat(row, layer_dims[l], axis=0)
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return params
+
+
+@MUTANTS.function(
+    cell="init_he",
+    replaces="initialize_parameters_he",
+    targets=("test_he_spread", "test_he_randomness", "test_training"),
+    expect=("identical",),
+    description="I set every weight to the He standard deviation itself, a constant",
+)
+def he_constant(layer_dims, rng):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        std = np.sqrt(2.0 / layer_dims[l - 1])
+        params[f"W{l}"] = np.full((layer_dims[l], layer_dims[l - 1]), std)
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return params
+
+
+# --- initialize_parameters_zero_weights_random_bias --------------------------------------------------------------
+
+
+@MUTANTS.function(
+    cell="init_zero_weights_random_bias",
+    replaces="initialize_parameters_zero_weights_random_bias",
+    targets=("test_zero_weights_spread",),
+    expect=("scale argument",),
+    description="I drew standard normal biases and forgot to multiply them by scale",
+)
+def zero_weights_ignores_scale(layer_dims, rng, scale=1.0):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        params[f"W{l}"] = np.zeros((layer_dims[l], layer_dims[l - 1]))
+        params[f"b{l}"] = rng.standard_normal((layer_dims[l], 1))
+    return params
+
+
+@MUTANTS.function(
+    cell="init_zero_weights_random_bias",
+    replaces="initialize_parameters_zero_weights_random_bias",
+    targets=("test_zero_weights_spread",),
+    expect=("centred on 0",),
+    description="I used rng.random, which draws from [0, 1), for normal biases",
+)
+def zero_weights_uniform_01_bias(layer_dims, rng, scale=1.0):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        params[f"W{l}"] = np.zeros((layer_dims[l], layer_dims[l - 1]))
+        params[f"b{l}"] = rng.random((layer_dims[l], 1)) * scale
+    return params
+
+
+# --- find_duplicate_units -----------------------------------------------------------------------------------------
+
+
+@MUTANTS.function(
+    cell="find_duplicates",
+    replaces="find_duplicate_units",
+    targets=("test_duplicates_rows_and_biases",),
+    expect=("compare the biases",),
+    description="I compared only the rows of W and forgot the biases",
+)
+def duplicates_ignore_biases(W, b, W_next=None, tol=1e-8):
+    n = W.shape[0]
+    group_of = list(range(n))
+    for i in range(n):
+        for j in range(i):
+            same = np.max(np.abs(W[i] - W[j])) <= tol
+            if W_next is not None:
+                same = same and np.max(np.abs(W_next[:, i] - W_next[:, j])) <= tol
+            if same:
+                group_of[i] = group_of[j]
+                break
+    groups = {}
+    for i, g in enumerate(group_of):
+        groups.setdefault(g, []).append(i)
+    return [members for members in groups.values() if len(members) >= 2]
+
+
+@MUTANTS.function(
+    cell="find_duplicates",
+    replaces="find_duplicate_units",
+    targets=("test_duplicates_next_layer",),
+    expect=("ignored W_next",),
+    description="I never looked at W_next, the outgoing weights",
+)
+def duplicates_ignore_next_layer(W, b, W_next=None, tol=1e-8):
+    U = np.hstack([W, b])
+    n = U.shape[0]
+    group_of = list(range(n))
+    for i in range(n):
+        for j in range(i):
+            if np.max(np.abs(U[i] - U[j])) <= tol:
+                group_of[i] = group_of[j]
+                break
+    groups = {}
+    for i, g in enumerate(group_of):
+        groups.setdefault(g, []).append(i)
+    return [members for members in groups.values() if len(members) >= 2]
+
+
+@MUTANTS.function(
+    cell="find_duplicates",
+    replaces="find_duplicate_units",
+    targets=("test_duplicates_rows_and_biases",),
+    expect=("columns of W",),
+    description="I compared the columns of W, as if a unit were a column",
+)
+def duplicates_compare_columns(W, b, W_next=None, tol=1e-8):
+    U = W.T
+    n = U.shape[0]
+    group_of = list(range(n))
+    for i in range(n):
+        for j in range(i):
+            if np.max(np.abs(U[i] - U[j])) <= tol:
+                group_of[i] = group_of[j]
+                break
+    groups = {}
+    for i, g in enumerate(group_of):
+        groups.setdefault(g, []).append(i)
+    return [members for members in groups.values() if len(members) >= 2]
+
+
+@MUTANTS.function(
+    cell="find_duplicates",
+    replaces="find_duplicate_units",
+    targets=("test_duplicates_tolerance",),
+    expect=("exact equality",),
+    description="I compared units with == and ignored tol",
+)
+def duplicates_exact_equality(W, b, W_next=None, tol=1e-8):
+    parts = [W, b] if W_next is None else [W, b, W_next.T]
+    U = np.hstack(parts)
+    n = U.shape[0]
+    group_of = list(range(n))
+    for i in range(n):
+        for j in range(i):
+            if np.array_equal(U[i], U[j]):
+                group_of[i] = group_of[j]
+                break
+    groups = {}
+    for i, g in enumerate(group_of):
+        groups.setdefault(g, []).append(i)
+    return [members for members in groups.values() if len(members) >= 2]
+
+
+@MUTANTS.function(
+    cell="find_duplicates",
+    replaces="find_duplicate_units",
+    targets=("test_duplicates_tolerance",),
+    expect=("np.allclose",),
+    description="I used np.allclose(a, c, atol=tol), which also allows a relative difference of 1e-5",
+)
+def duplicates_allclose_default_rtol(W, b, W_next=None, tol=1e-8):
+    parts = [W, b] if W_next is None else [W, b, W_next.T]
+    U = np.hstack(parts)
+    n = U.shape[0]
+    group_of = list(range(n))
+    for i in range(n):
+        for j in range(i):
+            if np.allclose(U[i], U[j], atol=tol):
+                group_of[i] = group_of[j]
+                break
+    groups = {}
+    for i, g in enumerate(group_of):
+        groups.setdefault(g, []).append(i)
+    return [members for members in groups.values() if len(members) >= 2]
+
+
+@MUTANTS.function(
+    cell="find_duplicates",
+    replaces="find_duplicate_units",
+    targets=("test_duplicates_rows_and_biases",),
+    expect=("no twin",),
+    description="I returned every unit's group, also the units that have no twin",
+)
+def duplicates_keep_singletons(W, b, W_next=None, tol=1e-8):
+    parts = [W, b] if W_next is None else [W, b, W_next.T]
+    U = np.hstack(parts)
+    n = U.shape[0]
+    group_of = list(range(n))
+    for i in range(n):
+        for j in range(i):
+            if np.max(np.abs(U[i] - U[j])) <= tol:
+                group_of[i] = group_of[j]
+                break
+    groups = {}
+    for i, g in enumerate(group_of):
+        groups.setdefault(g, []).append(i)
+    return list(groups.values())
+
+
+@MUTANTS.function(
+    cell="find_duplicates",
+    replaces="find_duplicate_units",
+    targets=("test_duplicates_rows_and_biases",),
+    expect=("pairs",),
+    description="I returned every pair of equal units instead of one group per set of equal units",
+)
+def duplicates_pairs_not_groups(W, b, W_next=None, tol=1e-8):
+    parts = [W, b] if W_next is None else [W, b, W_next.T]
+    U = np.hstack(parts)
+    pairs = []
+    for i in range(U.shape[0]):
+        for j in range(i + 1, U.shape[0]):
+            if np.max(np.abs(U[i] - U[j])) <= tol:
+                pairs.append([i, j])
+    return pairs
+
+
+# --- answers -------------------------------------------------------------------------------------------------------
+
+MUTANTS.code(
+    name="q1_W1_moves_at_update_1",
+    cell="q1_answers",
+    code="""
+        q1_first_step_W1_moves = 1
+        q1_rank_W1_after_two_steps = 1
+        q1_relu_negative_bias = "a"
+    """,
+    targets=("test_q1_first_step",),
+    expect=("W2 is still all zeros",),
+    description="I thought W1 moves at the first update because the biases are random",
+)
+
+MUTANTS.code(
+    name="q2_rows_and_biases_suffice",
+    cell="q2_answers",
+    code="""
+        q2_symmetry_condition = "b"
+        q2_across_layers_matters = False
+    """,
+    targets=("test_q2_condition",),
+    expect=("outgoing columns",),
+    description="I thought equal rows and biases are enough for two units to stay identical",
+)
+
+MUTANTS.code(
+    name="q3_columns_are_examples",
+    cell="q3_answers",
+    code="""
+        q3_columns_are_examples = True
+        q3_columns_stay_equal = False
+    """,
+    targets=("test_q3_columns_are_examples",),
+    expect=("FEATURES",),
+    description="I believed, as the forum thread did, that the columns of W1 are training examples",
+)

@@ -1,0 +1,108 @@
+"""Make the notebooks a course is checked with: the solution, the blank release and one submission per mistake.
+
+All three start from the *released* notebook (what a student downloads: stubs, public tests, nbgrader metadata and
+checksums as ``nbgrader generate_assignment`` wrote them) and change only solution cells, the way a student would:
+
+- :func:`solution_submission`: every solution cell gets the instructor's code from the *source* notebook, with the
+  ``### BEGIN SOLUTION`` / ``### END SOLUTION`` marker lines removed and the code between them kept;
+- :func:`blank_submission`: the release untouched (a student who submits without working);
+- :func:`mutant_submission`: the solution with one cell replaced by a :class:`~grader.mutants.Mutant`'s wrong code.
+
+:func:`write_submission` puts a notebook where ``nbgrader autograde`` looks for it.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+from grader.course import Course
+from grader.mutants import Mutant
+
+BEGIN_SOLUTION = "BEGIN SOLUTION"
+END_SOLUTION = "END SOLUTION"
+"""nbgrader's default delimiters (ClearSolutions.begin_solution_delimeter / end_solution_delimeter); like
+nbgrader, a line containing one of them is a marker line."""
+
+
+class SubmissionError(ValueError):
+    """A notebook does not have the cells a submission needs; the message names the notebook and the cell."""
+
+
+def grade_id(cell: NotebookNode) -> str | None:
+    """The nbgrader grade_id of ``cell``, or None for a cell nbgrader does not track."""
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def is_solution_cell(cell: NotebookNode) -> bool:
+    """True for cells the student writes in (nbgrader's ``solution: true``)."""
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution", False))
+
+
+def strip_solution_markers(source: str) -> str:
+    """``source`` without its BEGIN/END SOLUTION marker lines; the solution between them stays."""
+    lines = source.split("\n")
+    return "\n".join(line for line in lines if BEGIN_SOLUTION not in line and END_SOLUTION not in line)
+
+
+def solution_sources(source_nb: NotebookNode) -> dict[str, str]:
+    """grade_id -> the instructor's solution (markers removed) of every solution cell of the source notebook."""
+    return {grade_id(c): strip_solution_markers(c.source) for c in source_nb.cells if is_solution_cell(c)}
+
+
+def _cells_by_id(nb: NotebookNode) -> dict[str, NotebookNode]:
+    return {gid: cell for cell in nb.cells if (gid := grade_id(cell)) is not None}
+
+
+def replace_cell(nb: NotebookNode, cell_id: str, source: str, *, name: str = "notebook") -> NotebookNode:
+    """A copy of ``nb`` whose solution cell ``cell_id`` holds ``source`` (outputs cleared)."""
+    out = copy.deepcopy(nb)
+    cell = _cells_by_id(out).get(cell_id)
+    if cell is None or not is_solution_cell(cell):
+        known = sorted(gid for gid, c in _cells_by_id(out).items() if is_solution_cell(c))
+        raise SubmissionError(f"{name} has no solution cell with grade_id {cell_id!r}; its solution cells: {known}")
+    cell.source = source
+    if cell.cell_type == "code":
+        cell.outputs, cell.execution_count = [], None
+    return out
+
+
+def blank_submission(release_nb: NotebookNode) -> NotebookNode:
+    """The released notebook as a student who did nothing would submit it."""
+    return copy.deepcopy(release_nb)
+
+
+def solution_submission(release_nb: NotebookNode, source_nb: NotebookNode, *, name: str = "notebook") -> NotebookNode:
+    """The released notebook with every solution cell filled in with the source notebook's solution."""
+    solutions = solution_sources(source_nb)
+    out = copy.deepcopy(release_nb)
+    for cell_id, cell in _cells_by_id(out).items():
+        if not is_solution_cell(cell):
+            continue
+        if cell_id not in solutions:
+            raise SubmissionError(
+                f"{name}: the release has a solution cell {cell_id!r} that the source notebook does not have; "
+                f"release the assignment again"
+            )
+        cell.source = solutions[cell_id]
+    return out
+
+
+def mutant_submission(
+    release_nb: NotebookNode, source_nb: NotebookNode, mutant: Mutant, *, name: str = "notebook"
+) -> NotebookNode:
+    """The solution submission with ``mutant.cell`` replaced by the mutant's wrong code."""
+    solved = solution_submission(release_nb, source_nb, name=name)
+    return replace_cell(solved, mutant.cell, mutant.code, name=f"{name} (mutant {mutant.name})")
+
+
+def write_submission(course: Course, assignment: str, student: str, notebook: str, nb: NotebookNode) -> Path:
+    """Write ``nb`` as ``submitted/<student>/<assignment>/<notebook>.ipynb`` of ``course``; return the path."""
+    folder = course.directory("submitted", assignment, student)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{notebook}.ipynb"
+    nbformat.write(nb, path)
+    return path

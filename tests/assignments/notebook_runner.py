@@ -1,0 +1,100 @@
+"""Helpers for the assignment tests: an in-process cell runner and the environment nbgrader's kernels need.
+
+The runner executes code cells in one namespace, the way a kernel would, and reports per cell whether it raised or
+wrote to stderr (nbgrader's rule for a test cell's points). It is fast enough to run every mistake of the library
+on every push; the slow tests run the same notebooks through real nbgrader.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+from nbformat import NotebookNode
+
+REPO = Path(__file__).resolve().parents[2]
+ASSIGNMENT = "init_symmetry"
+
+
+def nbgrader_meta(cell: NotebookNode) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_test_cell(cell: NotebookNode) -> bool:
+    meta = nbgrader_meta(cell)
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+@dataclass(frozen=True)
+class CellRun:
+    """What happened when one cell ran."""
+
+    grade_id: str | None
+    error: str | None
+    """"Name: message" of the exception the cell raised, or None."""
+    stderr: str
+    """What the cell wrote to stderr, warnings included."""
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and not self.stderr
+
+
+def run_cells(
+    nb: NotebookNode, folder: Path, keep: Callable[[NotebookNode], bool] = lambda cell: True
+) -> dict[str, CellRun]:
+    """Run the code cells of ``nb`` that ``keep`` accepts, in order, in one namespace, with ``folder`` as the
+    working directory and first on sys.path; return the runs of cells that have a grade_id."""
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    namespace: dict = {"__name__": "__main__"}
+    runs: dict[str, CellRun] = {}
+    with _in_folder(folder):
+        for cell in nb.cells:
+            if cell.cell_type != "code" or not keep(cell):
+                continue
+            err, error = io.StringIO(), None
+            with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(err):
+                warnings.simplefilter("always")
+                with contextlib.redirect_stdout(io.StringIO()):
+                    try:
+                        exec(compile(cell.source, f"<cell {nbgrader_meta(cell).get('grade_id')}>", "exec"), namespace)
+                    except Exception as exc:  # a cell's failure is a result, not a crash of the runner
+                        error = f"{type(exc).__name__}: {exc}"
+            stderr = err.getvalue() + "".join(f"{w.category.__name__}: {w.message}\n" for w in caught)
+            gid = nbgrader_meta(cell).get("grade_id")
+            if gid is not None:
+                runs[gid] = CellRun(gid, error, stderr)
+    plt.close("all")
+    return runs
+
+
+@contextlib.contextmanager
+def _in_folder(folder: Path) -> Iterator[None]:
+    old_cwd, old_path = os.getcwd(), list(sys.path)
+    os.chdir(folder)
+    sys.path.insert(0, str(folder))
+    try:
+        yield
+    finally:
+        os.chdir(old_cwd)
+        sys.path[:] = old_path
+        for name in [m for m in sys.modules if m == "nnlib" or m.startswith("nnlib.")]:
+            del sys.modules[name]
+
+
+def kernel_env() -> dict[str, str]:
+    """Environment for nbgrader and its kernels: this project importable, the virtualenv's tools on PATH."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env.pop("MPLBACKEND", None)  # the kernel picks its inline backend, as for a student
+    return env

@@ -1,0 +1,207 @@
+"""Does the fork engine keep notebooks apart, stop them at their limits, and survive whatever they do?"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import pytest
+
+from grader.engine import Job, Limits, LocalForkExecutor
+from grader.engine.local import PROJECT_ROOT, EngineStartError
+
+
+def stdout(cell: Any) -> str:
+    return "".join(o["text"] for o in cell.outputs if o["output_type"] == "stream" and o["name"] == "stdout")
+
+
+def result_value(cell: Any) -> str:
+    [result] = [o for o in cell.outputs if o["output_type"] == "execute_result"]
+    return result["data"]["text/plain"]
+
+
+def test_nothing_of_one_notebook_leaks_into_the_next(make_nb, tmp_path, fork):
+    """Do globals and imported modules of one job stay out of the next job forked by the same server?"""
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder, name in ((first, "A"), (second, "B")):
+        folder.mkdir()
+        (folder / "nnlib.py").write_text(f"NAME = {name!r}\n")
+    writer = make_nb("leak = 'secret'\nimport sys, nnlib\nsys.modules['numpy'].leaked = True\nnnlib.NAME")
+    reader = make_nb(
+        "import sys\n('leak' in globals(), 'nnlib' in sys.modules, hasattr(sys.modules['numpy'], 'leaked'))",
+        "import nnlib\nnnlib.NAME",
+    )
+    results = {r.id: r for r in fork.map([Job("writer", writer, str(first))])}
+    results |= {r.id: r for r in fork.map([Job("reader", reader, str(second))])}
+    assert result_value(results["writer"].notebook.cells[0]) == "'A'"
+    assert result_value(results["reader"].notebook.cells[0]) == "(False, False, False)"
+    assert result_value(results["reader"].notebook.cells[1]) == "'B'"
+
+
+def test_a_notebook_runs_in_its_folder_with_a_kernels_sys_path(make_nb, tmp_path, fork):
+    """Is the working directory the job's folder, '' on sys.path (IPython's place), the server's entry gone?"""
+    nb = make_nb(
+        f"import os, sys\n(os.getcwd() == {str(tmp_path)!r}, '' in sys.path, "
+        f"sys.path.index('') > 0, {str(PROJECT_ROOT)!r} in sys.path, sys.argv[0].endswith('launcher.py'))"
+    )
+    result = fork.run(Job("where", nb, str(tmp_path)))
+    assert result_value(result.notebook.cells[0]) == "(True, True, True, False, True)"
+
+
+def test_the_job_environment_replaces_the_servers(make_nb, tmp_path, fork):
+    """Does a job's env become os.environ, plus only what ipykernel adds (MPLBACKEND, TERM, PAGER...)?"""
+    nb = make_nb("import os\nsorted(os.environ)")
+    result = fork.run(Job("env", nb, str(tmp_path), env={"ONLY_THIS": "1", "PATH": os.environ["PATH"]}))
+    names = eval(result_value(result.notebook.cells[0]))
+    assert names == sorted(
+        ["ONLY_THIS", "PATH", "MPLBACKEND", "TERM", "CLICOLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "PAGER", "GIT_PAGER"]
+    )
+
+
+def test_resource_limits_are_applied_to_the_notebooks_process(make_nb, tmp_path, fork):
+    """Are memory, CPU and file-size limits set as rlimits in the notebook's process?"""
+    nb = make_nb("import resource as r\n[r.getrlimit(x)[0] for x in (r.RLIMIT_AS, r.RLIMIT_CPU, r.RLIMIT_FSIZE)]")
+    limits = Limits(memory_bytes=8 << 30, cpu_seconds=100, file_size_bytes=1 << 20)
+    result = fork.run(Job("rlimits", nb, str(tmp_path), limits))
+    assert result_value(result.notebook.cells[0]) == f"[{8 << 30}, 100, {1 << 20}]"
+
+
+def test_a_cell_that_ignores_the_interrupt_is_killed_and_its_output_kept(make_nb, tmp_path, fork):
+    """Is a cell that swallows KeyboardInterrupt killed after the grace period, keeping what it printed?"""
+    nb = make_nb(
+        "print('first cell')",
+        "print('stubborn', flush=True)\nwhile True:\n    try:\n        while True:\n            pass\n"
+        "    except KeyboardInterrupt:\n        pass",
+        "print('never')",
+    )
+    result = fork.run(Job("stubborn", nb, str(tmp_path), Limits(cell_timeout=0.5, interrupt_grace=0.5)))
+    assert result.status == "timeout"
+    assert result.stopped == 1 and result.not_run == (2,)
+    assert "cell 1" in result.message and "0.5 s" in result.message
+    assert stdout(result.notebook.cells[0]) == "first cell\n"
+    assert stdout(result.notebook.cells[1]) == "stubborn\n"
+    assert [c.status for c in result.cells] == ["ok", "timeout"]
+    assert result.cells[1].seconds >= 1.0
+
+
+def test_a_notebook_past_its_total_limit_is_killed(make_nb, tmp_path, fork):
+    """Does notebook_timeout stop a notebook whose cells are each within their own limit?"""
+    nb = make_nb(*["import time\ntime.sleep(0.3)"] * 5)
+    result = fork.run(Job("slow", nb, str(tmp_path), Limits(cell_timeout=10, notebook_timeout=0.5)))
+    assert result.status == "timeout" and "0.5 s limit" in result.message
+    assert result.stopped == 1 and result.not_run == (2, 3, 4)
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("import os\nos._exit(3)", "exited with code 3"),
+        ("import ctypes\nctypes.string_at(0)", "SIGSEGV"),
+        ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "SIGKILL"),
+    ],
+)
+def test_a_process_that_dies_gives_a_clear_error(make_nb, tmp_path, fork, code, words):
+    """Do os._exit, a segfault and a self-kill end the job as 'died', naming the cell and the cause?"""
+    result = fork.run(Job("dies", make_nb("print('ok')", code, "print('never')"), str(tmp_path)))
+    assert result.status == "died"
+    assert words in result.message and "during cell 1" in result.message
+    assert result.stopped == 1 and result.not_run == (2,)
+    assert stdout(result.notebook.cells[0]) == "ok\n"
+
+
+def test_exit_ends_the_notebook_like_a_kernel(make_nb, tmp_path, fork):
+    """Does exit() end the notebook after its cell ('died'), while exit(keep_kernel=True) does not?"""
+    nb = make_nb("exit(keep_kernel=True)\nprint('still here')", "exit()", "print('never')")
+    result = fork.run(Job("exit", nb, str(tmp_path)))
+    assert result.status == "died" and "exit()" in result.message
+    assert stdout(result.notebook.cells[0]) == "still here\n"
+    assert result.stopped == 1 and result.not_run == (2,)
+
+
+def test_a_missing_folder_is_an_error_result(make_nb, tmp_path, fork):
+    """Is a job whose folder does not exist reported as an error, not an exception?"""
+    result = fork.run(Job("nofolder", make_nb("1"), str(tmp_path / "missing")))
+    assert result.status == "error" and "missing" in result.message
+
+
+def test_output_past_the_limit_stops_the_notebook(make_nb, tmp_path, fork):
+    """Does a notebook printing without end stop at max_output_bytes with status 'limit'?"""
+    nb = make_nb("while True:\n    print('x' * 1000)")
+    result = fork.run(Job("flood", nb, str(tmp_path), Limits(max_output_bytes=200_000)))
+    assert result.status == "limit" and "200000-byte" in result.message
+    assert 100_000 < len(stdout(result.notebook.cells[0])) < 200_000
+
+
+def test_jobs_run_concurrently_and_results_come_as_they_finish(make_nb, tmp_path, fork):
+    """With jobs=2, do two notebooks' cells overlap in time, and does the quicker one come back first?"""
+    stamp = "import time\nstart = time.time()\ntime.sleep({})\nprint(start, time.time())"
+    slow = Job("slow", make_nb(stamp.format(0.8)), str(tmp_path))
+    quick = Job("quick", make_nb(stamp.format(0.4)), str(tmp_path))
+    results = list(fork.map([slow, quick]))
+    assert [r.id for r in results] == ["quick", "slow"]
+    (a0, a1), (b0, b1) = ([float(x) for x in stdout(r.notebook.cells[0]).split()] for r in results)
+    assert max(a0, b0) < min(a1, b1), "the two notebooks did not run at the same time"
+
+
+def test_stopping_early_cancels_running_jobs(make_nb, tmp_path):
+    """Does abandoning map() kill the notebooks still running, leaving no process behind?"""
+    sleeper = make_nb("import os, pathlib, time\npathlib.Path(f'{os.getpid()}.pid').write_text('')\ntime.sleep(60)")
+    jobs = [Job("quick", make_nb("1"), str(tmp_path))] + [Job(f"slow{i}", sleeper, str(tmp_path)) for i in (1, 2)]
+    with LocalForkExecutor(jobs=3) as executor:
+        results = executor.map(jobs)
+        assert next(results).id == "quick"
+        deadline = time.monotonic() + 10
+        while len(list(tmp_path.glob("*.pid"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        results.close()
+    pids = [int(p.stem) for p in tmp_path.glob("*.pid")]
+    assert len(pids) == 2
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in pids)
+
+
+@pytest.mark.slow
+def test_a_notebook_that_kills_the_server_does_not_take_others_down(make_nb, tmp_path):
+    """When a notebook kills the warm server, do the other running notebooks still finish ok?"""
+    killer = make_nb("import os, signal, time\ntime.sleep(0.3)\nos.kill(os.getppid(), signal.SIGKILL)")
+    victim = make_nb("import time\ntime.sleep(0.8)\nprint('finished')")
+    with LocalForkExecutor(jobs=2) as executor:
+        results = {
+            r.id: r for r in executor.map([Job("killer", killer, str(tmp_path)), Job("victim", victim, str(tmp_path))])
+        }
+    assert results["victim"].status == "ok"
+    assert stdout(results["victim"].notebook.cells[0]) == "finished\n"
+    assert results["killer"].status == "error" and "killed the engine server" in results["killer"].message
+
+
+@pytest.mark.slow
+def test_a_cell_that_forges_its_reply_and_blocks_the_alarm_is_still_stopped(make_nb, tmp_path, fork):
+    """Can notebook code escape the time limits by faking the end of its cell and ignoring the interrupt?"""
+    forger = ("import json, os, signal, struct, time\n"
+              "signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+              "fake = json.dumps({'t': 'reply', 'c': {'status': 'ok', 'execution_count': 1}, 'time': time.time(),\n"
+              "                   'seconds': 0.1, 'timed_out': False}).encode()\n"
+              "os.write(3, struct.pack('>I', len(fake)) + fake)\n"
+              "while True:\n    pass")
+    started = time.monotonic()
+    result = fork.run(Job("forger", make_nb(forger), str(tmp_path), Limits(cell_timeout=0.5, interrupt_grace=0.5)))
+    assert result.status == "timeout"
+    assert time.monotonic() - started < 10
+
+
+def test_a_server_that_cannot_start_is_an_exception_not_a_hang(make_nb, tmp_path):
+    """Does a broken server command (here: a sandbox prefix that fails) raise EngineStartError at once?"""
+    executor = LocalForkExecutor(jobs=1, command_prefix=["false"])
+    with pytest.raises(EngineStartError, match="did not start"):
+        list(executor.map([Job("j", make_nb("1"), str(tmp_path))]))

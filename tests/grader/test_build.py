@@ -1,0 +1,225 @@
+"""grader/build.py: are the helpers built from reference/ complete, relative, free of solutions, and is every unsafe
+manifest refused before anything is written?"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader import build
+from grader.build import BuildError, build_course, build_helpers, helper_specs, rewrite_imports
+from grader.course import DEFAULT_COURSE, Course
+from reference.data import circles
+from reference.init import initialize
+from reference.train import train
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _course(tmp_path: Path, manifest: str, assignments=("a1",)) -> Course:
+    root = tmp_path / "course"
+    for name in assignments:
+        (root / "source" / name).mkdir(parents=True)
+        (root / "source" / name / f"{name}.ipynb").write_text("{}")
+    (root / "nbgrader_config.py").write_text("c = get_config()\n" + textwrap.dedent(manifest))
+    return Course.at(root)
+
+
+def _reference(tmp_path: Path, modules: dict[str, str]) -> Path:
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    for name, text in modules.items():
+        (ref / f"{name}.py").write_text(textwrap.dedent(text))
+    return ref
+
+
+@pytest.fixture
+def real_course(tmp_path) -> Course:
+    root = tmp_path / "assignments"
+    shutil.copytree(DEFAULT_COURSE, root, ignore=shutil.ignore_patterns("nnlib", "__pycache__", "*.db"))
+    return Course.at(root)
+
+
+def test_init_symmetry_gets_the_training_code_and_never_the_solutions(real_course):
+    (built,) = build_course(real_course, ["init_symmetry"])
+    files = sorted(p.name for p in built.package_dir.iterdir())
+    assert files == ["__init__.py", "activations.py", "data.py", "losses.py", "network.py", "train.py"]
+    assert built.package_dir == real_course.directory("source", "init_symmetry") / "nnlib"
+    spec = helper_specs(real_course)["init_symmetry"]
+    assert {"init", "symmetry"} <= set(spec.withhold)
+    for path in built.package_dir.glob("*.py"):
+        text = path.read_text()
+        assert build.MARKER in text.splitlines()[0]
+        assert build.reference_imports(text) == set()
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert node.level == 1 or node.module.split(".")[0] not in {"reference", "grader"}
+
+
+def test_built_helpers_run_without_reference_and_compute_what_reference_computes(real_course):
+    """A student's machine has no reference/: the built package must work alone and give the same numbers."""
+    (built,) = build_course(real_course, ["init_symmetry"])
+    script = textwrap.dedent(
+        """
+        import sys
+        sys.path.insert(0, ".")
+        import numpy as np
+        from nnlib.data import circles
+        from nnlib.train import train
+        X, Y = circles(100, np.random.default_rng(0))
+        rng = np.random.default_rng(1)
+        params = {"W1": rng.standard_normal((4, 2)), "b1": np.zeros((4, 1)),
+                  "W2": rng.standard_normal((1, 4)), "b2": np.zeros((1, 1))}
+        _, history = train(params, X, Y, activations=["tanh", "sigmoid"], loss="bce", lr=0.5, steps=20)
+        assert not any(m == "reference" or m.startswith("reference.") for m in sys.modules), "reference imported"
+        print(repr(float(history.loss[-1])))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", script], cwd=built.package_dir.parent, capture_output=True, text=True, check=True
+    )
+    X, Y = circles(100, np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    params = {
+        "W1": rng.standard_normal((4, 2)),
+        "b1": np.zeros((4, 1)),
+        "W2": rng.standard_normal((1, 4)),
+        "b2": np.zeros((1, 1)),
+    }
+    _, history = train(params, X, Y, activations=["tanh", "sigmoid"], loss="bce", lr=0.5, steps=20)
+    assert float(out.stdout) == float(history.loss[-1])
+    assert initialize is not None  # reference.init stays importable here, only the student side lacks it
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("from reference.network import forward, backward\n", "from .network import forward, backward\n"),
+        ("from reference import data\n", "from . import data\n"),
+        (
+            "from reference.losses import (\n    LOSSES,\n    get_loss,\n)\n",
+            "from .losses import (\n    LOSSES,\n    get_loss,\n)\n",
+        ),
+        ("import numpy as np\nfrom numpy import float64\n", "import numpy as np\nfrom numpy import float64\n"),
+        (
+            "def f():\n    from reference.train import train\n    return train\n",
+            "def f():\n    from .train import train\n    return train\n",
+        ),
+    ],
+)
+def test_rewrite_imports_makes_reference_imports_relative(source, expected):
+    assert rewrite_imports(source) == expected
+
+
+def test_plain_import_of_reference_is_refused():
+    with pytest.raises(BuildError, match=r"from reference\.x import name"):
+        rewrite_imports("import reference.network as net\n")
+
+
+MANIFEST = """
+c.Helpers.package = "lib"
+c.Helpers.assignments = {"a1": {"ship": SHIP, "withhold": ["secret"]}}
+"""
+MODULES = {
+    "base": "X = 1\n",
+    "uses": "from reference.base import X\nY = X + 1\n",
+    "secret": "ANSWER = 42\n",
+    "leaky": "from reference.secret import ANSWER\n",
+}
+
+
+def _manifest(ship):
+    return MANIFEST.replace("SHIP", repr(list(ship)))
+
+
+def test_a_module_that_imports_a_withheld_one_is_refused_before_writing(tmp_path):
+    course = _course(tmp_path, _manifest(["base", "leaky"]))
+    with pytest.raises(BuildError, match=r"imports reference modules \['secret'\].*hold what learners write in a1"):
+        build_helpers(course, "a1", reference_dir=_reference(tmp_path, MODULES))
+    assert not (course.directory("source", "a1") / "lib").exists()
+
+
+def test_shipping_a_withheld_module_is_refused(tmp_path):
+    course = _course(tmp_path, _manifest(["base", "secret"]))
+    with pytest.raises(BuildError, match=r"ships \['secret'\], which it also withholds"):
+        build_helpers(course, "a1", reference_dir=_reference(tmp_path, MODULES))
+
+
+def test_a_missing_dependency_or_module_is_named(tmp_path):
+    ref = _reference(tmp_path, MODULES)
+    with pytest.raises(BuildError, match=r"uses.py imports reference modules \['base'\]"):
+        build_helpers(_course(tmp_path, _manifest(["uses"])), "a1", reference_dir=ref)
+    with pytest.raises(BuildError, match="does not exist"):
+        build_helpers(_course(tmp_path / "2", _manifest(["nope"])), "a1", reference_dir=ref)
+
+
+def test_a_folder_not_made_by_the_build_is_never_deleted(tmp_path):
+    course = _course(tmp_path, _manifest(["base"]))
+    mine = course.directory("source", "a1") / "lib"
+    mine.mkdir()
+    (mine / "notes.py").write_text("precious = True\n")
+    with pytest.raises(BuildError, match=r"was not made by grader/build\.py"):
+        build_helpers(course, "a1", reference_dir=_reference(tmp_path, MODULES))
+    assert (mine / "notes.py").read_text() == "precious = True\n"
+
+
+def test_a_rebuild_starts_from_scratch(tmp_path):
+    course = _course(tmp_path, _manifest(["base", "uses"]))
+    ref = _reference(tmp_path, MODULES)
+    built = build_helpers(course, "a1", reference_dir=ref)
+    (built.package_dir / "stale.py").write_text("old = True\n")
+    (built.package_dir / "base.py").write_text("X = 'edited by a student'\n")
+    build_helpers(course, "a1", reference_dir=ref)
+    assert sorted(p.name for p in built.package_dir.iterdir()) == ["__init__.py", "base.py", "uses.py"]
+    assert "X = 1" in (built.package_dir / "base.py").read_text()
+    assert "from .base import X" in (built.package_dir / "uses.py").read_text()
+
+
+def test_a_course_without_a_manifest_builds_nothing(tmp_path):
+    course = _course(tmp_path, "c.CourseDirectory.course_id = 'plain'\n")
+    assert helper_specs(course) == {}
+    assert build_course(course) == []
+    assert build_helpers(course, "a1") is None
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        'c.Helpers.package = "not a name"\n',
+        'c.Helpers.assignments = {"a1": ["base"]}\n',
+        'c.Helpers.assignments = {"a1": {"ship": ["base"], "extra": 1}}\n',
+    ],
+)
+def test_a_malformed_manifest_names_the_config_file(tmp_path, manifest):
+    with pytest.raises(BuildError, match=r"nbgrader_config\.py"):
+        helper_specs(_course(tmp_path, manifest))
+
+
+def test_every_built_package_of_the_course_is_git_ignored():
+    ignored = (REPO / ".gitignore").read_text().splitlines()
+    for spec in helper_specs(Course.at(DEFAULT_COURSE)).values():
+        assert f"assignments/source/{spec.assignment}/{spec.package}/" in ignored
+
+
+def test_the_backprop_solution_ships_only_after_backprop():
+    """network.py is the solution of `backprop`: that assignment must withhold it (vacuous until backprop exists)."""
+    specs = helper_specs(Course.at(DEFAULT_COURSE))
+    assert "network" in specs["init_symmetry"].ship
+    if "backprop" in specs:
+        assert "network" in specs["backprop"].withhold and "network" not in specs["backprop"].ship
+
+
+def test_command_line_builds_and_reports_errors(tmp_path, capsys, monkeypatch):
+    course = _course(tmp_path, _manifest(["base"]))
+    monkeypatch.setattr(build, "REFERENCE_DIR", _reference(tmp_path, MODULES))
+    assert build.main(["--course", str(course.root)]) == 0
+    assert "a1:" in capsys.readouterr().out
+    assert build.main(["--course", str(tmp_path / "missing")]) == 1
+    assert "does not exist" in capsys.readouterr().err

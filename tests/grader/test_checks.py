@@ -1,0 +1,378 @@
+"""grader/checks/: does each check accept the reference, reject each known mistake with a message naming it, and
+never trust a student's object or let a student's warning escape?"""
+
+from __future__ import annotations
+
+import re
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+from grader import checks
+from grader.checks import duplicates
+from reference.init import initialize
+
+
+def _reference_init(scheme: str):
+    """A correct init of the course built on reference.init.initialize (the truth the checks must accept)."""
+    if scheme == "zeros":
+        return lambda layer_dims: initialize(layer_dims, np.random.default_rng(0), weights="zeros")
+    if scheme == "random":
+        return lambda layer_dims, rng, scale=0.01: initialize(layer_dims, rng, weights="normal", std=scale)
+    if scheme == "zero_weights_random_bias":
+        return lambda layer_dims, rng, scale=1.0: initialize(
+            layer_dims, rng, weights="zeros", biases="normal", bias_kw={"std": scale}
+        )
+    weights = {"xavier": "xavier_normal", "he": "he_normal"}[scheme]
+    return lambda layer_dims, rng: initialize(layer_dims, rng, weights=weights)
+
+
+def _init_with_std(scheme: str, std_of):
+    """An init whose random part is N(0, std_of(fan_in, fan_out, scale)^2) and whose other part is zero."""
+    spec = checks.get_spec(scheme)
+
+    def init(layer_dims, rng, scale=spec.default_scale):
+        params = {}
+        for l in range(1, len(layer_dims)):
+            fan_in, fan_out = layer_dims[l - 1], layer_dims[l]
+            shape_w, shape_b = (fan_out, fan_in), (fan_out, 1)
+            draw = rng.standard_normal(shape_w if spec.weights else shape_b) * std_of(fan_in, fan_out, scale)
+            params[f"W{l}"] = draw if spec.weights else np.zeros(shape_w)
+            params[f"b{l}"] = np.zeros(shape_b) if spec.weights else draw
+        return params
+
+    return init
+
+
+RANDOM_SCHEMES = [name for name, spec in checks.INIT_SPECS.items() if spec.uses_rng]
+
+
+@pytest.mark.parametrize("scheme", list(checks.INIT_SPECS))
+def test_reference_inits_pass_every_check(scheme):
+    """Is a correct init (the reference's) accepted by every check that applies to it?"""
+    fn = _reference_init(scheme)
+    checks.check_shapes(fn, scheme)
+    if scheme in RANDOM_SCHEMES:
+        checks.check_spread(fn, scheme)
+        checks.check_randomness(fn, scheme)
+    if checks.get_spec(scheme).trains:
+        checks.check_training(fn, scheme)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_spread_check_accepts_other_correct_draws(seed):
+    """Are the tolerances wide enough for correct inits that draw differently (rng.normal, other seeds)?"""
+
+    def he(layer_dims, rng):
+        rng = np.random.default_rng([seed, int(rng.integers(1 << 30))])  # derived from rng: still rng-only
+        return {
+            k: v
+            for l in range(1, len(layer_dims))
+            for k, v in (
+                (f"W{l}", rng.normal(0.0, np.sqrt(2 / layer_dims[l - 1]), size=(layer_dims[l], layer_dims[l - 1]))),
+                (f"b{l}", np.zeros((layer_dims[l], 1))),
+            )
+        }
+
+    checks.check_spread(he, "he")
+
+
+MISTAKE_CASES = [
+    pytest.param(scheme, mistake, id=f"{scheme}:{mistake.spread.formula}")
+    for scheme, spec in checks.INIT_SPECS.items()
+    for mistake in spec.weight_mistakes + spec.bias_mistakes
+]
+
+
+@pytest.mark.parametrize(("scheme", "mistake"), MISTAKE_CASES)
+def test_every_known_spread_mistake_is_named(scheme, mistake):
+    """Does an init with a known wrong std fail check_spread with that mistake's own message?"""
+    fn = _init_with_std(scheme, mistake.spread.std)
+    with pytest.raises(AssertionError, match=re.escape(mistake.message)):
+        checks.check_spread(fn, scheme)
+
+
+@pytest.mark.parametrize("scheme", ["xavier", "he"])
+def test_uniform_weights_with_the_right_std_are_called_uniform(scheme):
+    """Is a uniform draw with exactly the right std caught by its shape (kurtosis), not let through?"""
+    spec = checks.get_spec(scheme)
+
+    def init(layer_dims, rng):
+        params = {}
+        for l in range(1, len(layer_dims)):
+            std = spec.weights.std(layer_dims[l - 1], layer_dims[l], 1.0)
+            bound = np.sqrt(3) * std
+            params[f"W{l}"] = rng.uniform(-bound, bound, size=(layer_dims[l], layer_dims[l - 1]))
+            params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+        return params
+
+    with pytest.raises(AssertionError, match="uniformly distributed"):
+        checks.check_spread(init, scheme)
+
+
+def test_shifted_weights_are_not_centred():
+    def init(layer_dims, rng):
+        return {
+            k: v
+            for l in range(1, len(layer_dims))
+            for k, v in (
+                (f"W{l}", rng.random((layer_dims[l], layer_dims[l - 1])) * np.sqrt(2 / layer_dims[l - 1])),
+                (f"b{l}", np.zeros((layer_dims[l], 1))),
+            )
+        }
+
+    with pytest.raises(AssertionError, match="centred on 0"):
+        checks.check_spread(init, "he")
+
+
+@pytest.mark.parametrize(
+    ("bad", "words"),
+    [
+        (lambda n, m: np.zeros((m, n)), "transposed"),
+        (lambda n, m: np.zeros(n), "1-D"),
+        (lambda n, m: [[0.0] * m] * n, "NumPy array"),
+        (lambda n, m: np.zeros((n, m), dtype=np.float32), "dtype float32"),
+        (lambda n, m: 0.5, "single number"),
+        (lambda n, m: np.full((n, m), np.nan), "inf or NaN"),
+    ],
+)
+def test_shape_messages_name_the_cause(bad, words):
+    """Does check_shapes name transposition, 1-D arrays, lists, dtypes, scalars and NaN?"""
+
+    def init(layer_dims):
+        params = {}
+        for l in range(1, len(layer_dims)):
+            params[f"W{l}"] = bad(layer_dims[l], layer_dims[l - 1])
+            params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+        return params
+
+    with pytest.raises(AssertionError, match=re.escape(words)):
+        checks.check_shapes(init, "zeros")
+
+
+def test_layers_numbered_from_zero_get_a_hint():
+    def init(layer_dims):
+        return {f"{p}{l - 1}": np.zeros((layer_dims[l], layer_dims[l - 1] if p == "W" else 1))
+                for l in range(1, len(layer_dims)) for p in "Wb"}  # fmt: skip
+
+    with pytest.raises(AssertionError, match="numbered from 1"):
+        checks.check_shapes(init, "zeros")
+
+
+class AlwaysEqual:
+    """A cheat: equal to everything."""
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __hash__ = object.__hash__
+
+
+class LyingArray(np.ndarray):
+    """An ndarray that claims to be float64 and equal to anything."""
+
+    @property
+    def dtype(self):
+        return np.dtype(np.float64)
+
+    def __eq__(self, other):
+        return np.ones(np.shape(self), dtype=bool)
+
+
+def test_objects_that_equal_everything_do_not_pass():
+    """Is a student's object never compared with its own __eq__ (answers, parameters, groups)?"""
+    for name in checks.ANSWERS:
+        with pytest.raises(AssertionError):
+            checks.check_answer(name, AlwaysEqual())
+    with pytest.raises(AssertionError, match="NumPy array"):
+        checks.check_shapes(lambda dims: {f"{p}{l}": AlwaysEqual() for l in range(1, len(dims)) for p in "Wb"}, "zeros")
+    with pytest.raises(AssertionError, match="list of groups"):
+        checks.check_duplicate_finder(lambda *a, **k: AlwaysEqual(), "rows_and_biases")
+
+
+def test_an_ndarray_subclass_cannot_fake_its_dtype():
+    def init(layer_dims):
+        return {
+            k: v
+            for l in range(1, len(layer_dims))
+            for k, v in (
+                (f"W{l}", np.zeros((layer_dims[l], layer_dims[l - 1]), dtype=np.int64).view(LyingArray)),
+                (f"b{l}", np.zeros((layer_dims[l], 1))),
+            )
+        }
+
+    with pytest.raises(AssertionError, match="dtype int64"):
+        checks.check_shapes(init, "zeros")
+
+
+def test_str_subclass_answers_are_judged_by_their_characters():
+    class Sneaky(str):
+        def __eq__(self, other):
+            return True
+
+        __hash__ = str.__hash__
+
+    with pytest.raises(AssertionError, match="'b' is not right"):
+        checks.check_answer("q2_symmetry_condition", Sneaky("b"))
+    checks.check_answer("q2_symmetry_condition", Sneaky("c"))
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "ok"),
+    [
+        ("q1_first_step_W1_moves", 2, True),
+        ("q1_first_step_W1_moves", np.int64(2), True),
+        ("q1_first_step_W1_moves", 2.0, True),
+        ("q1_first_step_W1_moves", "2", False),
+        ("q1_first_step_W1_moves", 2.5, False),
+        ("q1_rank_W1_after_two_steps", True, False),  # True == 1, but a bool is not a rank
+        ("q1_relu_negative_bias", " (A) ", True),
+        ("q1_relu_negative_bias", "e", False),
+        ("q2_across_layers_matters", np.False_, True),
+        ("q2_across_layers_matters", "False", False),
+        ("q2_across_layers_matters", 0, False),
+        ("q3_columns_stay_equal", False, True),
+    ],
+)
+def test_answer_types(name, value, ok):
+    """Are harmless spellings accepted and type confusions (a string for a bool, a bool for an int) refused?"""
+    if ok:
+        checks.check_answer(name, value)
+    else:
+        with pytest.raises(AssertionError, match=name):
+            checks.check_answer(name, value)
+
+
+def test_known_wrong_answers_get_their_own_explanation():
+    with pytest.raises(AssertionError, match="W2 is still all zeros"):
+        checks.check_answer("q1_first_step_W1_moves", 1)
+    with pytest.raises(AssertionError, match="FEATURES"):
+        checks.check_answer("q3_columns_are_examples", True)
+
+
+def test_unknown_names_list_the_known_ones():
+    with pytest.raises(ValueError, match=r"known: .*he"):
+        checks.get_spec("kaiming")
+    with pytest.raises(ValueError, match=r"known: .*q1_first_step_W1_moves"):
+        checks.check_answer("q9", 1)
+    with pytest.raises(ValueError, match="known: rows_and_biases"):
+        checks.check_duplicate_finder(lambda *a: [], "everything")
+
+
+def test_student_warnings_and_stderr_do_not_escape(capfd):
+    """nbgrader zeroes a test cell that writes to stderr: is everything the student's code emits swallowed?"""
+    he = _reference_init("he")
+
+    def noisy(layer_dims, rng):
+        warnings.warn("harmless", UserWarning, stacklevel=1)
+        np.log(np.zeros(1))  # RuntimeWarning: divide by zero
+        print("debug output", file=sys.stderr)
+        return he(layer_dims, rng)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any escaping warning would raise here
+        checks.check_shapes(noisy, "he")
+        checks.check_randomness(noisy, "he")
+    assert capfd.readouterr().err == ""
+
+
+def test_errors_in_student_code_become_messages_with_hints():
+    def randn_tuple(layer_dims, rng):
+        return {"W1": np.random.randn((layer_dims[1], layer_dims[0]))}
+
+    with pytest.raises(AssertionError, match="separate numbers"):
+        checks.check_shapes(randn_tuple, "he")
+    with pytest.raises(AssertionError, match="not a function"):
+        checks.check_shapes(None, "he")
+
+
+def test_global_generator_is_detected_and_left_as_it_was():
+    state = np.random.get_state()
+
+    def he_global(layer_dims, rng):
+        return {
+            k: v
+            for l in range(1, len(layer_dims))
+            for k, v in (
+                (f"W{l}", np.random.randn(layer_dims[l], layer_dims[l - 1])),
+                (f"b{l}", np.zeros((layer_dims[l], 1))),
+            )
+        }
+
+    with pytest.raises(AssertionError, match="global random generator"):
+        checks.check_randomness(he_global, "he")
+    after = np.random.get_state()
+    assert np.array_equal(after[1], state[1]) and after[2] == state[2]
+
+
+def test_unseeded_private_generator_is_not_reproducible():
+    def he_fresh(layer_dims, rng):
+        return _reference_init("he")(layer_dims, np.random.default_rng())
+
+    with pytest.raises(AssertionError, match="generator other than the rng"):
+        checks.check_randomness(he_fresh, "he")
+
+
+def test_training_check_rejects_constant_weights_and_accepts_he():
+    def constant(layer_dims, rng):
+        return initialize(layer_dims, rng, weights="constant", value=0.3)
+
+    with pytest.raises(AssertionError, match="identical units"):
+        checks.check_training(constant, "he")
+    checks.check_training(_reference_init("he"), "he")
+
+
+def _correct_finder(W, b, W_next=None, tol=1e-8):
+    return duplicates._reference_groups(np.asarray(W), np.asarray(b), W_next, tol)
+
+
+@pytest.mark.parametrize("aspect", checks.DUPLICATE_ASPECTS)
+def test_reference_finder_passes_every_aspect(aspect):
+    checks.check_duplicate_finder(_correct_finder, aspect)
+
+
+@pytest.mark.parametrize("mistake", list(checks.DUPLICATE_MISTAKES))
+def test_every_known_finder_mistake_is_named_in_some_aspect(mistake):
+    """Is each wrong finder caught, with its own message, by at least one aspect?"""
+    variant, message = checks.DUPLICATE_MISTAKES[mistake]
+
+    def finder(W, b, W_next=None, tol=1e-8):
+        return variant(W, b, W_next, tol)
+
+    caught = []
+    for aspect in checks.DUPLICATE_ASPECTS:
+        try:
+            checks.check_duplicate_finder(finder, aspect)
+        except AssertionError as error:
+            caught.append(str(error))
+    assert any(message in text for text in caught), caught
+
+
+def test_unsorted_groups_are_asked_to_be_sorted():
+    def reversed_finder(W, b, W_next=None, tol=1e-8):
+        return [sorted(g, reverse=True) for g in _correct_finder(W, b, W_next, tol)][::-1]
+
+    with pytest.raises(AssertionError, match="sort the indices"):
+        checks.check_duplicate_finder(reversed_finder, "rows_and_biases")
+
+
+def test_groups_may_be_tuples_or_arrays_of_integers():
+    def finder(W, b, W_next=None, tol=1e-8):
+        return [tuple(np.array(g)) for g in _correct_finder(W, b, W_next, tol)]
+
+    checks.check_duplicate_finder(finder, "rows_and_biases")
+    with pytest.raises(AssertionError, match="integers"):
+        checks.check_duplicate_finder(lambda W, b, W_next=None, tol=1e-8: [[0.5, 1]], "rows_and_biases")
+
+
+def test_planted_cases_mean_what_their_stories_say():
+    """The expected groups quoted in each case's story are the reference's answer for that case."""
+    for cases in duplicates._duplicate_cases().values():
+        for case in cases:
+            expected = duplicates._reference_groups(case.W, case.b, case.W_next, 1e-8 if case.tol is None else case.tol)
+            assert f"(expected {expected})" in case.story
