@@ -16,8 +16,21 @@ c.OverwriteCells.add_missing_cells = True
 # that come after backprop.
 c.Helpers.package = "nnlib"
 c.Helpers.assignments = {
+    # backprop comes first: learners write the forward and backward passes (network, activations, losses) and the
+    # gradient checker (gradcheck), so it ships nothing but the data sets; its notebook gives the forward
+    # activations in a locked cell.
+    "backprop": {
+        "ship": ["data"],
+        "withhold": ["network", "activations", "losses", "gradcheck", "train", "init", "symmetry"],
+    },
     "init_symmetry": {
         "ship": ["activations", "losses", "network", "train", "data"],
         "withhold": ["init", "symmetry"],
+    },
+    # init_scale: learners write a He init with a gain and orthogonal init (reference/init.py), the std profile
+    # (reference/experiments.py) and the dead-unit fraction (reference/symmetry.py); the training code ships.
+    "init_scale": {
+        "ship": ["activations", "losses", "network", "train", "data"],
+        "withhold": ["init", "symmetry", "experiments"],
     },
 }

@@ -9,29 +9,33 @@ and a batch execution step for the Execute preprocessor::
     IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata                                                   <- score, save
 
-Each submission is prepared and finished in this process (so the gradebook has one writer) and executed by the
-executor (`grader.execution.KernelExecutor` by default: nbgrader's kernel path, ``jobs`` at once). What happens to a
-broken submission:
+Each submission is prepared and finished in this process (so the gradebook has one writer) and executed by an
+executor of `grader.engine`, ``jobs`` notebooks at once: ``fork`` by default (forks of a warm server), ``kernel`` for
+nbgrader's own path (a fresh Jupyter kernel per notebook). What happens to a broken submission:
 
 - a notebook that is not valid JSON / nbformat, or is missing: every grade cell of it gets 0;
-- a kernel that dies (``os._exit``, a kill signal, memory): cells already run keep their scores, the dying cell and
-  every later code cell get an error output and so 0; written answers are kept for manual grading;
-- an endless loop: nbgrader's per-cell timeout interrupts it; that cell fails, the rest runs;
+- a process that dies (``os._exit``, a kill signal, memory): cells already run keep their scores, the cell that
+  stopped it (`JobResult.stopped`) and every later code cell get an error output and so 0; written answers are kept
+  for manual grading;
+- an endless loop: nbgrader's per-cell timeout (``Execute.timeout``) interrupts it; that cell fails, the rest runs;
 - deleted, retyped or re-flagged test cells: restored from the gradebook before running.
 
 A record per submission (``autograded/.grader/<assignment>/<student>.json``) is written last; a submission whose
-record matches the submitted files (a hash of them, timestamp.txt included) is skipped unless ``force``. So an
-interrupted run, started again, grades only what was not finished.
+record matches the submitted files (a hash of them, timestamp.txt included) is skipped unless ``force`` or unless it
+could not be graded in full last time (it is tried again, so a second run still reports it). So an interrupted run,
+started again, grades only what was not finished.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -53,10 +57,11 @@ from nbgrader.preprocessors import (
 )
 from nbgrader.utils import find_all_files, rmtree, setenv
 
-from grader.coursedir import DEFAULT_COURSE, CourseContext, nbgrader_logger, open_course, quiet_sqlalchemy
+from grader.course import DEFAULT_COURSE, Course, nbgrader_logger, open_course, quiet_sqlalchemy
+from grader.engine import EXECUTORS, make_executor
+from grader.engine.base import Executor
 from grader.engine.jobs import Job, JobResult, Limits
 from grader.errors import UsageError
-from grader.execution import Executor, KernelExecutor, plain_notebook
 from grader.restore import RestoreCells
 
 EXECUTE = "execute"
@@ -78,8 +83,16 @@ DEFAULT_STEPS: tuple[Any, ...] = (
 )
 
 GRADED, FAILED, SKIPPED = "graded", "failed", "skipped"
+DEFAULT_EXECUTOR = "fork"
+"""The `grader.engine` executor a run uses unless told otherwise."""
+GRADING_ENV = {"NBGRADER_EXECUTION": "autograde"}
+"""What nbgrader autograde sets in the environment of the code it grades (so a notebook can tell it is graded)."""
+MAX_NOTEBOOK_BYTES = 100_000_000
+"""A submitted notebook larger than this is not read (all its cells score 0): a 1 GB file must not be parsed."""
+STOPPED = "ExecutionStopped"
+"""ename of the error output put on the cell during which a notebook's process ended."""
 NOT_RUN = "NotRun"
-"""ename of the error output put on code cells that never ran because the kernel died earlier."""
+"""ename of the error output put on code cells that never ran because the process ended earlier."""
 
 
 @dataclass
@@ -136,19 +149,20 @@ def run(
     course: Path | str = DEFAULT_COURSE,
     assignment: str,
     students: Sequence[str] = (),
-    jobs: int = 1,
+    jobs: int | None = None,
     force: bool = False,
-    executor: Executor | None = None,
+    executor: Executor | str = DEFAULT_EXECUTOR,
     progress: Progress | None = None,
     steps: Sequence[Any] = DEFAULT_STEPS,
 ) -> AutogradeResult:
     """Grade the submissions of `assignment` (all, or only `students`) into the course's gradebook.
 
-    jobs:     notebooks executed at once by the default executor
+    jobs:     notebooks executed at once when `executor` is a name (default: the number of cores)
     force:    regrade submissions already graded and unchanged
-    executor: replaces the execution step (default: nbgrader's kernel path, `KernelExecutor`)
+    executor: a name of `grader.engine.EXECUTORS` (``fork``, ``kernel``), made for this run and closed after it,
+              or an `Executor` the caller made (and closes), e.g. to share one warm server between assignments
     steps:    the pipeline; must contain `EXECUTE` once
-    Raises UsageError for an unknown assignment or student; never for a broken submission.
+    Raises UsageError for an unknown assignment, student or executor; never for a broken submission.
     """
     ctx = open_course(course)
     ctx.require_released(assignment)
@@ -161,14 +175,13 @@ def run(
             f"(looked in {ctx.submitted_dir('*', assignment)})"
         )
     grading = _Grading(ctx, assignment, steps)
-    executor = executor or KernelExecutor(ctx.config, jobs=jobs)
 
     reports: dict[str, SubmissionReport] = {}
     todo = []
     for student in chosen:
         previous = load_record(ctx, assignment, student)
         fingerprint = fingerprint_submission(ctx.submitted_dir(student, assignment))
-        done = previous is not None and previous.fingerprint == fingerprint
+        done = previous is not None and previous.fingerprint == fingerprint and previous.status != FAILED
         if done and not force and ctx.autograded_dir(student, assignment).is_dir():
             reports[student] = SubmissionReport(
                 student, SKIPPED, previous.score, previous.max_score, previous.problems, fingerprint
@@ -176,37 +189,63 @@ def run(
         else:
             todo.append(student)
 
-    if progress:
-        progress.start(len(chosen))
-        for report in reports.values():
-            progress.update(report)
-    try:
-        for report in grading.grade(todo, executor):
-            reports[report.student] = report
-            if progress:
-                progress.update(report)
-    finally:
+    with contextlib.ExitStack() as stack:
+        runner = stack.enter_context(grading_executor(executor, jobs)) if isinstance(executor, str) else executor
+        stack.enter_context(setenv(**GRADING_ENV))
         if progress:
-            progress.close()
+            progress.start(len(chosen))
+            for report in reports.values():
+                progress.update(report)
+        try:
+            for report in grading.grade(todo, runner):
+                reports[report.student] = report
+                if progress:
+                    progress.update(report)
+        finally:
+            if progress:
+                progress.close()
     return AutogradeResult(assignment, [reports[s] for s in chosen if s in reports])
+
+
+@contextlib.contextmanager
+def grading_executor(name: str = DEFAULT_EXECUTOR, jobs: int | None = None) -> Iterator[Executor]:
+    """The `grader.engine` executor ``name`` (``jobs`` at once), made as `run` makes its own, and closed on exit:
+    for runs that share one (a warm fork server started once for several assignments).
+
+    Its notebooks see `GRADING_ENV` (a fork server takes its environment when it is made; a kernel when it starts,
+    which `run` covers).
+    """
+    if name not in EXECUTORS:
+        raise UsageError(f"unknown executor {name!r}; known: {', '.join(EXECUTORS)}")
+    with setenv(**GRADING_ENV):
+        executor = make_executor(name, jobs=jobs)
+    try:
+        yield executor
+    finally:
+        executor.close()
 
 
 def fingerprint_submission(folder: Path) -> str:
     """sha256 over the relative paths and bytes of every file of a submitted folder (timestamp.txt included)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if p.is_symlink() or p.is_file()):
         digest.update(str(path.relative_to(folder)).encode())
         digest.update(b"\0")
-        digest.update(path.read_bytes())
+        if path.is_symlink():  # never followed: a link to the gradebook or /dev/zero is hashed as a link
+            digest.update(b"->" + os.readlink(path).encode())
+        else:
+            with path.open("rb") as file:  # streamed: a 1 GB submission must not sit in memory
+                for chunk in iter(lambda: file.read(1 << 20), b""):
+                    digest.update(chunk)
         digest.update(b"\0")
     return digest.hexdigest()
 
 
-def record_path(ctx: CourseContext, assignment: str, student: str) -> Path:
+def record_path(ctx: Course, assignment: str, student: str) -> Path:
     return ctx.records_dir(assignment) / f"{student}.json"
 
 
-def load_record(ctx: CourseContext, assignment: str, student: str) -> SubmissionReport | None:
+def load_record(ctx: Course, assignment: str, student: str) -> SubmissionReport | None:
     """The stored report of the last finished grading of a submission, or None."""
     path = record_path(ctx, assignment, student)
     try:
@@ -216,7 +255,7 @@ def load_record(ctx: CourseContext, assignment: str, student: str) -> Submission
         return None
 
 
-def _save_record(ctx: CourseContext, assignment: str, report: SubmissionReport) -> None:
+def _save_record(ctx: Course, assignment: str, report: SubmissionReport) -> None:
     path = record_path(ctx, assignment, report.student)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -224,34 +263,39 @@ def _save_record(ctx: CourseContext, assignment: str, report: SubmissionReport) 
     os.replace(tmp, path)
 
 
-def stopped_cell(result: JobResult) -> int | None:
-    """Index of the cell that was running when a job that did not end ``ok`` stopped, if known."""
-    if result.status == "ok":
-        return None
-    stopped = [c.index for c in result.cells if c.status != "ok"]
-    return stopped[-1] if stopped else None
+def stop_message(nb: nbformat.NotebookNode, result: JobResult, label: str | None = None) -> str:
+    """The engine's sentence on why a job stopped, its cell named for people: ``cell 'cube'`` (or ``cell #5``, the
+    cell's 1-based position, for a cell without a grade_id) where the engine says ``cell 4``; `label` replaces that
+    whole reference instead (e.g. ``"this cell"``)."""
+    message = result.message or f"the notebook stopped ({result.status})"
+    if result.stopped is None:
+        return message
+    name = label or f"cell {cell_name(nb, result.stopped)}"
+    named, count = re.subn(rf"\bcell {result.stopped}\b", name, message)
+    return named if count else f"{message} (in {name})"
 
 
 def mark_not_run(nb: nbformat.NotebookNode, result: JobResult) -> None:
-    """Give the cell that was running when the job stopped, and every code cell that never ran, an error output.
+    """Give the cell during which the job stopped (`JobResult.stopped`), and every code cell that never ran
+    (`JobResult.not_run`), an error output.
 
     Without it a test cell that never ran has no output, which nbgrader scores as full marks.
     """
-    stopped = stopped_cell(result)
-    where = _cell_name(nb, stopped)
+    stopped = result.stopped if result.status != "ok" else None
     for index in sorted({*result.not_run, *([stopped] if stopped is not None else [])}):
         if index >= len(nb.cells) or nb.cells[index].cell_type != "code":
             continue
         if index == stopped:
-            ename, evalue = "ExecutionStopped", f"{result.message} while running this cell"
+            ename, evalue = STOPPED, stop_message(nb, result, label="this cell")
         else:
-            ename, evalue = NOT_RUN, f"not run: {result.message} in an earlier cell ({where})"
+            ename, evalue = NOT_RUN, f"not run: {stop_message(nb, result)}"
         nb.cells[index].outputs.append(
             nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
         )
 
 
-def _cell_name(nb: nbformat.NotebookNode, index: int | None) -> str:
+def cell_name(nb: nbformat.NotebookNode, index: int | None) -> str:
+    """How reports name a cell: its grade_id in quotes, else ``#`` and its 1-based position."""
     if index is None or index >= len(nb.cells):
         return "?"
     grade_id = nb.cells[index].metadata.get("nbgrader", {}).get("grade_id")
@@ -274,7 +318,7 @@ class _Pending:
 class _Grading:
     """The pipeline bound to one course and assignment."""
 
-    def __init__(self, ctx: CourseContext, assignment: str, steps: Sequence[Any]) -> None:
+    def __init__(self, ctx: Course, assignment: str, steps: Sequence[Any]) -> None:
         if list(steps).count(EXECUTE) != 1:
             raise ValueError("the autograde steps must contain EXECUTE exactly once")
         cut = list(steps).index(EXECUTE)
@@ -283,7 +327,9 @@ class _Grading:
         self.before = self._exporter(steps[:cut])
         self.after = self._exporter(steps[cut + 1 :])
         self.timeout_ename = ctx.config.Execute.get("error_on_timeout", {}).get("ename", "CellTimeoutError")
-        self.limits = Limits(cell_timeout=ctx.config.Execute.get("timeout", Execute.timeout.default_value))
+        self.limits = Limits.from_config(  # c.Limits.<field> in nbgrader_config.py; Execute.timeout per cell
+            ctx.config.get("Limits"), cell_timeout=ctx.config.Execute.get("timeout", Execute.timeout.default_value)
+        )
 
     def _exporter(self, steps: Iterable[Any]) -> NotebookExporter:
         exporter = NotebookExporter(config=self.ctx.config, log=self.log)
@@ -318,14 +364,13 @@ class _Grading:
                 jobs.extend(student_jobs)
             else:
                 yield self._close(state)
-        with setenv(NBGRADER_EXECUTION="autograde"):  # as nbgrader: the code under test can tell it is graded
-            for result in executor.map(jobs):
-                student, _, notebook = result.id.partition("/")
-                state = pending[student]
-                self._finish_safely(state, notebook, result)
-                state.waiting.discard(notebook)
-                if not state.waiting:
-                    yield self._close(pending.pop(student))
+        for result in executor.map(jobs):
+            student, _, notebook = result.id.partition("/")
+            state = pending[student]
+            self._finish_safely(state, notebook, result)
+            state.waiting.discard(notebook)
+            if not state.waiting:
+                yield self._close(pending.pop(student))
         for state in pending.values():  # an executor that lost jobs
             state.failed = True
             state.problems.append("some notebooks never came back from execution; they were not graded")
@@ -381,7 +426,7 @@ class _Grading:
         for path in find_all_files(str(src), [*ignore, "*.ipynb"]):
             target = dest / Path(path).relative_to(src)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, target)
+            shutil.copy(path, target, follow_symlinks=False)
 
         timestamp = ctx.coursedir.get_existing_timestamp(str(src))
         with ctx.gradebook() as gb, quiet_sqlalchemy():
@@ -398,7 +443,7 @@ class _Grading:
             target = dest / Path(path).relative_to(source)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.unlink(missing_ok=True)
-            shutil.copy(path, target)
+            shutil.copy(path, target, follow_symlinks=False)
 
         submitted = {p.stem: p for p in sorted(src.glob("*.ipynb"))}
         for name in sorted(set(submitted) - set(expected)):
@@ -423,6 +468,8 @@ class _Grading:
 
     def _sanitize(self, state: _Pending, notebook: str, path: Path) -> Job | None:
         try:
+            if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+                raise ValueError(f"{path.stat().st_size:,} bytes, over the {MAX_NOTEBOOK_BYTES:,} a notebook may have")
             nb = nbformat.read(path, as_version=4)
         except Exception as exc:
             state.failed = True
@@ -443,7 +490,7 @@ class _Grading:
         (state.dest / f"{notebook}.ipynb").write_text(output)
         return Job(
             id=f"{state.student}/{notebook}",
-            notebook=plain_notebook(nbformat.reads(output, as_version=4)),
+            notebook=nbformat.reads(output, as_version=4),
             cwd=str(state.dest),
             limits=self.limits,
         )
@@ -453,17 +500,17 @@ class _Grading:
         nb = nbformat.from_dict(result.notebook)
         if result.status != "ok":
             state.failed = True
-            state.problems.append(
-                f"{notebook}.ipynb: {result.message} while running cell {_cell_name(nb, stopped_cell(result))}; "
-                "it and every later code cell scored 0"
-            )
+            scored = "the cells that did not run" if result.stopped is None else "that cell and every later code cell"
+            state.problems.append(f"{notebook}.ipynb: {stop_message(nb, result)}; {scored} scored 0")
             mark_not_run(nb, result)
         for index, cell in enumerate(nb.cells):
             if cell.cell_type == "code" and any(o.get("ename") == self.timeout_ename for o in cell.outputs):
                 state.problems.append(
-                    f"{notebook}.ipynb: cell {_cell_name(nb, index)} ran past the {self.limits.cell_timeout:g} s "
+                    f"{notebook}.ipynb: cell {cell_name(nb, index)} ran past the {self.limits.cell_timeout:g} s "
                     "limit and was interrupted"
                 )
+        for index, note in result.notes:
+            state.problems.append(f"{notebook}.ipynb: cell {cell_name(nb, index)} hit a limit: {note}")
         output, _ = self.after.from_notebook_node(nb, self._resources(state.student, notebook, state.dest))
         target = state.dest / f"{notebook}.ipynb"
         target.unlink(missing_ok=True)

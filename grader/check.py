@@ -17,11 +17,12 @@ from nbgrader import utils
 from nbgrader.preprocessors import ClearOutput
 from traitlets.config import Config
 
-from grader.autograde import mark_not_run, stopped_cell
-from grader.coursedir import load_config
+from grader.autograde import mark_not_run, stop_message
+from grader.course import load_config
+from grader.engine.base import Executor
 from grader.engine.jobs import Job, Limits
+from grader.engine.kernel import KernelExecutor
 from grader.errors import GraderError, UsageError
-from grader.execution import Executor, KernelExecutor, plain_notebook
 from grader.grades import failure_messages
 
 PASSED, FAILED, MODIFIED, WRITTEN = "passed", "failed", "modified", "written"
@@ -92,15 +93,13 @@ def run(*, notebook: Path | str, timeout: float | None = None, executor: Executo
     nb, _ = ClearOutput(config=config).preprocess(nb, {})
     cell_timeout = config.Execute.get("timeout", 30)
     limits = Limits(cell_timeout=cell_timeout)
-    job = Job(id=path.stem, notebook=plain_notebook(nb), cwd=str(path.parent), limits=limits)
-    runner = executor or KernelExecutor(config)
+    job = Job(id=path.stem, notebook=nb, cwd=str(path.parent), limits=limits)
+    runner = executor or KernelExecutor()
     outcome = next(iter(runner.map([job])))
     executed = nbformat.from_dict(outcome.notebook)
     result = CheckResult(path)
     if outcome.status != "ok":
-        where = stopped_cell(outcome)
-        cell_label = f"#{where + 1}" if where is not None else "?"
-        result.problems.append(f"{outcome.message} (in cell {cell_label}); the cells after it did not run")
+        result.problems.append(f"{stop_message(executed, outcome)}; the cells after it did not run")
         mark_not_run(executed, outcome)
     for cell in executed.cells:
         outcome_of_cell = score_cell(cell)

@@ -3,11 +3,14 @@
 Exit codes (see `grader.errors`): 0 success; 1 something failed (a failing check, a submission that could not be
 graded, a release that broke); 2 bad usage (unknown option, course, assignment, student or file); 130 interrupted.
 
-Commands are entries of `COMMANDS`; another module adds one with `register` (``grader validate`` and
-``grader demo`` are meant to plug in that way)::
+Every command but ``demo`` takes ``--course DIR``, default ``assignments`` relative to the working directory: the
+course shipped with this project when run from the repository root, a course repository's own course in its CI.
+``demo`` grades the shipped course wherever it runs.
+
+Commands are entries of `COMMANDS`; another module can add one with `register`::
 
     from grader.cli import Command, register
-    register(Command("validate", "check every assignment against its mutants", configure, handler))
+    register(Command("hello", "say hello", configure, handler))
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ from grader.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, GraderError, UsageE
 
 EXIT_INTERRUPTED = 130
 DEFAULT_COURSE = Path("assignments")
-"""Same as `grader.coursedir.DEFAULT_COURSE` (a test pins it); repeated so that ``grader --help`` need not import
+"""Same as `grader.course.DEFAULT_COURSE` (a test pins it); repeated so that ``grader --help`` need not import
 nbgrader, which takes seconds."""
 EXPORT_FORMATS = ("csv", "gradescope", "json", "junit")
 """The keys of `grader.export.FORMATS` (a test pins it), for the same reason."""
+EXECUTORS = ("fork", "kernel")
+"""The keys of `grader.engine.EXECUTORS` (a test pins it); the first is the default."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,16 @@ def register(command: Command) -> Command:
 
 def _course(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--course", type=Path, default=DEFAULT_COURSE, metavar="DIR",
-                        help=f"the nbgrader course folder (default: {DEFAULT_COURSE}/)")
+                        help=f"the nbgrader course folder (default: {DEFAULT_COURSE}/ of the current folder)")
+
+
+def _execution(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
+                        help="notebooks executed at once (default: the number of cores)")
+    parser.add_argument("--executor", choices=EXECUTORS, default=EXECUTORS[0],
+                        help="how notebooks run: fork (default: forks of a warm server, milliseconds each) or kernel "
+                             "(nbgrader's own path: a fresh Jupyter kernel per notebook)")
+    parser.add_argument("--no-progress", action="store_true", help="plain lines even on a terminal")
 
 
 # -- release ---------------------------------------------------------------------------------------------------
@@ -90,24 +104,12 @@ def _collect(args: argparse.Namespace) -> int:
 
 # -- autograde -------------------------------------------------------------------------------------------------
 
-def _executor_names() -> list[str]:
-    try:
-        from grader.engine import EXECUTORS
-    except ImportError:
-        return ["nbgrader"]
-    return ["nbgrader", *EXECUTORS]
-
-
 def _autograde_args(p: argparse.ArgumentParser) -> None:
     _course(p)
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("--student", action="append", default=[], metavar="ID", help="only this student (repeatable)")
-    p.add_argument("--jobs", "-j", type=_positive, default=1, metavar="N", help="notebooks executed at once")
     p.add_argument("--force", "-f", action="store_true", help="regrade submissions already graded and unchanged")
-    p.add_argument("--executor", default="nbgrader", metavar="NAME",
-                   help="how notebooks run: nbgrader (a Jupyter kernel each, as nbgrader autograde) or an engine "
-                        f"executor ({', '.join(_executor_names()[1:]) or 'none installed'})")
-    p.add_argument("--no-progress", action="store_true", help="plain lines even on a terminal")
+    _execution(p)
 
 
 def _positive(text: str) -> int:
@@ -120,16 +122,9 @@ def _positive(text: str) -> int:
 def _autograde(args: argparse.Namespace) -> int:
     from grader import autograde, report
 
-    executor = None
-    if args.executor != "nbgrader":
-        if args.executor not in _executor_names():
-            raise UsageError(f"unknown executor {args.executor!r}; known: {', '.join(_executor_names())}")
-        from grader.engine import make_executor
-
-        executor = make_executor(args.executor, jobs=args.jobs)
     progress = report.AutogradeProgress(bar=False if args.no_progress else None)
     result = autograde.run(course=args.course, assignment=args.assignment, students=args.student,
-                           jobs=args.jobs, force=args.force, executor=executor, progress=progress)
+                           jobs=args.jobs, force=args.force, executor=args.executor, progress=progress)
     print(report.autograde_summary(result))
     return EXIT_OK if result.ok else EXIT_FAILURE
 
@@ -187,6 +182,55 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FAILURE
 
 
+# -- validate --------------------------------------------------------------------------------------------------
+
+def _validate_args(p: argparse.ArgumentParser) -> None:
+    _course(p)
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment in source/")
+    p.add_argument("--keep", type=Path, metavar="DIR", help="make the scratch course in DIR and keep it")
+    _execution(p)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from grader import report, validate
+
+    result = validate.run(course=args.course, assignments=args.assignments, jobs=args.jobs, executor=args.executor,
+                          workdir=args.keep, progress=_progress_factory(args.no_progress))
+    print(report.validate_report(result))
+    return EXIT_OK if result.ok else EXIT_FAILURE
+
+
+def _progress_factory(plain: bool) -> Callable[[str], object]:
+    from grader import report
+
+    def make(assignment: str) -> report.AutogradeProgress:
+        print(f"autograding {assignment}", file=sys.stderr, flush=True)
+        return report.AutogradeProgress(bar=False if plain else None)
+
+    return make
+
+
+# -- demo ------------------------------------------------------------------------------------------------------
+
+def _demo_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--course", type=Path, default=None, metavar="DIR",
+                   help="the course to demonstrate (default: the course shipped with this project)")
+    p.add_argument("--dir", type=Path, default=None, metavar="DIR",
+                   help="where to make the demo (default: a new grader-demo-* folder in the temporary directory)")
+    _execution(p)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from grader import demo, report
+    from grader.course import EMBEDDED_COURSE
+
+    result = demo.run(course=args.course or EMBEDDED_COURSE, folder=args.dir, jobs=args.jobs, executor=args.executor,
+                      progress=_progress_factory(args.no_progress), say=lambda line: print(line, flush=True))
+    print()
+    print(report.demo_report(result))
+    return EXIT_OK if result.ok else EXIT_FAILURE
+
+
 for _command in (
     Command("release", "build helpers and release assignments (nbgrader generate_assignment)", _release_args,
             _release),
@@ -195,6 +239,10 @@ for _command in (
     Command("feedback", "write an HTML report per student (hidden tests stay hidden)", _feedback_args, _feedback),
     Command("export", "write grades as csv, json, junit or gradescope", _export_args, _export),
     Command("check", "run a notebook's public tests; exit 0 only when all pass", _check_args, _check),
+    Command("validate", "in a scratch copy: the solution scores full marks, the blank release zero, every mutant "
+            "loses points on its targets", _validate_args, _validate),
+    Command("demo", "release, submit, autograde, give feedback and export grades of the shipped course in a "
+            "scratch folder", _demo_args, _demo),
 ):
     register(_command)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from nbgrader.plugins import ExtractorPlugin, FileNameCollectorPlugin
 from nbgrader.utils import parse_utc
 
-from grader.coursedir import DEFAULT_COURSE, CourseContext, nbgrader_logger, open_course, quiet_sqlalchemy
+from grader.course import DEFAULT_COURSE, Course, nbgrader_logger, open_course, quiet_sqlalchemy
 from grader.errors import CollectError, UsageError
 
 DEFAULT_REGEXP = r"(?:.*/)?(?P<student_id>[^/]+)/(?P<file_id>[^/]+)$"
@@ -118,7 +118,7 @@ def run(
 class _Unpacked:
     """Context manager: the folder to read submissions from (an archive is unpacked into a temporary folder)."""
 
-    def __init__(self, ctx: CourseContext, source: Path) -> None:
+    def __init__(self, ctx: Course, source: Path) -> None:
         self.ctx, self.source = ctx, source
         self.tmp: tempfile.TemporaryDirectory[str] | None = None
 
@@ -153,7 +153,7 @@ def _files(root: Path) -> Iterator[Path]:
             yield path
 
 
-def _match(ctx: CourseContext, root: Path, regexp: str | None, result: CollectResult) -> list[_Candidate]:
+def _match(ctx: Course, root: Path, regexp: str | None, result: CollectResult) -> list[_Candidate]:
     """Run nbgrader's FileNameCollectorPlugin on every file under `root`."""
     collector = FileNameCollectorPlugin(config=ctx.config, log=nbgrader_logger())
     if regexp:
@@ -218,7 +218,7 @@ def _digest(paths: list[Path]) -> str:
 
 
 def _transfer(
-    ctx: CourseContext, assignment: str, student: str, files: list[_Candidate], force: bool, result: CollectResult
+    ctx: Course, assignment: str, student: str, files: list[_Candidate], force: bool, result: CollectResult
 ) -> Collected | None:
     """Copy one student's files into submitted/, with timestamp.txt; None when skipped."""
     dest = ctx.submitted_dir(student, assignment)

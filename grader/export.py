@@ -25,7 +25,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from grader.coursedir import DEFAULT_COURSE, open_course
+from grader.course import DEFAULT_COURSE, open_course
 from grader.errors import UsageError
 from grader.grades import FAILED, NOT_SUBMITTED, SubmissionGrade, read_grades
 

@@ -25,7 +25,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from grader.coursedir import DEFAULT_COURSE, open_course
+from grader.course import DEFAULT_COURSE, open_course
 from grader.errors import UsageError
 from grader.grades import ANSI, NOT_SUBMITTED, CellGrade, SubmissionGrade, autograded_notebook, read_grades
 

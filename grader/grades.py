@@ -18,7 +18,7 @@ from nbgrader import utils
 from nbgrader.api import MissingEntry
 
 from grader.autograde import load_record
-from grader.coursedir import CourseContext
+from grader.course import Course
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -108,7 +108,7 @@ def failure_messages(cell: nbformat.NotebookNode) -> list[str]:
 
 
 def autograded_notebook(
-    ctx: CourseContext, assignment: str, student: str, notebook: str
+    ctx: Course, assignment: str, student: str, notebook: str
 ) -> nbformat.NotebookNode | None:
     """The autograded notebook of a submission, or None when there is none (or it cannot be read)."""
     path = ctx.autograded_dir(student, assignment) / f"{notebook}.ipynb"
@@ -129,7 +129,7 @@ def _is_solution(cell) -> bool:
 
 
 def read_grades(
-    ctx: CourseContext, assignments: Sequence[str] = (), students: Sequence[str] = ()
+    ctx: Course, assignments: Sequence[str] = (), students: Sequence[str] = ()
 ) -> list[SubmissionGrade]:
     """Every (assignment, student) pair of the gradebook, filtered, sorted by assignment then student."""
     out = []
@@ -142,7 +142,7 @@ def read_grades(
     return out
 
 
-def _submission(ctx: CourseContext, gb, assignment, student) -> SubmissionGrade:  # type: ignore[no-untyped-def]
+def _submission(ctx: Course, gb, assignment, student) -> SubmissionGrade:  # type: ignore[no-untyped-def]
     base = dict(
         assignment=assignment.name,
         student=student.id,
@@ -179,12 +179,12 @@ def _submission(ctx: CourseContext, gb, assignment, student) -> SubmissionGrade:
     return grade
 
 
-def _autograded_paths(ctx: CourseContext, sub) -> list[Path]:  # type: ignore[no-untyped-def]
+def _autograded_paths(ctx: Course, sub) -> list[Path]:  # type: ignore[no-untyped-def]
     folder = ctx.autograded_dir(sub.student.id, sub.assignment.name)
     return [folder / f"{nb.name}.ipynb" for nb in sub.notebooks]
 
 
-def _notebook(ctx: CourseContext, gb, assignment: str, student: str, sub_nb) -> NotebookGrade:  # type: ignore[no-untyped-def]
+def _notebook(ctx: Course, gb, assignment: str, student: str, sub_nb) -> NotebookGrade:  # type: ignore[no-untyped-def]
     executed = autograded_notebook(ctx, assignment, student, sub_nb.name)
     cells_by_id = {}
     if executed is not None:

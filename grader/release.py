@@ -17,7 +17,8 @@ from nbgrader.converters import GenerateAssignment
 from nbgrader.converters.base import NbGraderException
 from nbgrader.coursedir import CourseDirectory
 
-from grader.coursedir import DEFAULT_COURSE, CourseContext, nbgrader_logger, open_course, quiet_sqlalchemy
+from grader import build
+from grader.course import DEFAULT_COURSE, Course, nbgrader_logger, open_course, quiet_sqlalchemy
 from grader.errors import AssignmentNotFoundError, ReleaseError
 
 
@@ -54,7 +55,7 @@ class ReleaseResult:
 def run(*, course: Path | str = DEFAULT_COURSE, assignments: Sequence[str] = (), build: bool = True) -> ReleaseResult:
     """Release `assignments` (default: all of ``source/``) of the course; raise ReleaseError on the first failure."""
     ctx = open_course(course)
-    available = ctx.source_assignments()
+    available = ctx.assignments()
     names = list(dict.fromkeys(assignments)) or available
     unknown = [n for n in names if n not in available]
     if unknown:
@@ -73,18 +74,10 @@ def run(*, course: Path | str = DEFAULT_COURSE, assignments: Sequence[str] = (),
     return ReleaseResult(ctx.root, released)
 
 
-def build_helpers(ctx: CourseContext, assignment: str) -> str:
-    """Run the build step (`grader.build.build_helpers`) for one assignment; a sentence saying what it did.
-
-    `grader.build` is imported lazily, so that a course can be released where it is absent (the sentence says so).
-    """
+def build_helpers(ctx: Course, assignment: str) -> str:
+    """Run the build step (`grader.build.build_helpers`) for one assignment; a sentence saying what it did."""
     try:
-        from grader import build
-        from grader.course import Course
-    except ImportError as exc:
-        return f"no build step ({exc}): helper files left as they are in source/"
-    try:
-        built = build.build_helpers(Course.at(ctx.root), assignment)
+        built = build.build_helpers(ctx, assignment)
     except Exception as exc:
         raise ReleaseError(f"building the helpers of '{assignment}' failed: {exc}") from exc
     if built is None:
@@ -103,7 +96,7 @@ class _Capture(logging.Handler):
         self.lines.append(record.getMessage())
 
 
-def _generate(ctx: CourseContext, assignment: str) -> None:
+def _generate(ctx: Course, assignment: str) -> None:
     log = nbgrader_logger()
     capture = _Capture()
     log.addHandler(capture)
@@ -123,7 +116,7 @@ def _generate(ctx: CourseContext, assignment: str) -> None:
         log.removeHandler(capture)
 
 
-def describe(ctx: CourseContext, assignment: str) -> ReleasedAssignment:
+def describe(ctx: Course, assignment: str) -> ReleasedAssignment:
     """What is in ``release/<assignment>/`` and in the gradebook for it."""
     folder = ctx.release_dir(assignment)
     files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())

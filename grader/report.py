@@ -5,6 +5,7 @@ Nothing here computes a grade; each function turns a result dataclass into text 
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -14,7 +15,11 @@ from tqdm import tqdm
 from grader.autograde import FAILED, SKIPPED, AutogradeResult, SubmissionReport
 from grader.check import CheckResult
 from grader.collect import CollectResult
+from grader.demo import DemoResult
+from grader.grades import FAILED as GRADES_FAILED
+from grader.grades import NOT_SUBMITTED, SubmissionGrade
 from grader.release import ReleaseResult
+from grader.validate import ValidateResult
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -120,4 +125,75 @@ def collect_report(result: CollectResult) -> str:
         lines.extend(f"    {n}" for n in c.notes)
     for s in result.skipped:
         lines.append(f"  skipped {s.path}: {s.reason}")
+    return "\n".join(lines)
+
+
+def validate_report(result: ValidateResult) -> str:
+    """One row per submission validate graded, the failures spelled out below, one verdict line."""
+    rows = [
+        (c.assignment, c.kind, "" if c.kind != "mutant" else c.name, f"{c.score:g}/{c.max_score:g}",
+         "ok" if c.ok else "FAILED", c.detail if c.ok else "see below")
+        for c in result.checks
+    ]
+    lines = [table(("assignment", "submission", "mutant", "points", "result", "detail"), rows), ""]
+    for a in result.assignments:
+        lines.append(f"{a.name}: solution, blank and {a.mutants} mutant(s) graded in {a.seconds:.1f} s")
+    if result.failures:
+        lines.append("")
+        lines.extend(f"FAILED {c.assignment} {c.name}: {c.detail}" for c in result.failures)
+    verdict = (f"all {len(result.checks)} checks passed" if result.ok
+               else f"{len(result.failures)} of {len(result.checks)} checks FAILED")
+    lines.append(f"validate: {verdict} ({result.seconds:.1f} s)")
+    return "\n".join(lines)
+
+
+def grade_table(grades: Sequence[SubmissionGrade]) -> str:
+    """Students down, assignments across: points earned / available (after any late penalty), and the total."""
+    assignments = sorted({g.assignment for g in grades})
+    by_pair = {(g.student, g.assignment): g for g in grades}
+    rows = []
+    for student in sorted({g.student for g in grades}):
+        cells, score, top = [], 0.0, 0.0
+        for name in assignments:
+            g = by_pair.get((student, name))
+            if g is None or g.status == NOT_SUBMITTED:
+                cells.append("-")
+                top += g.max_score if g is not None else 0.0
+                continue
+            cells.append(f"{g.score:g}/{g.max_score:g}" + (" !" if g.status == GRADES_FAILED else ""))
+            score, top = score + g.score, top + g.max_score
+        rows.append((student, *cells, f"{score:g}/{top:g}"))
+    return table(("student", *assignments, "total"), rows)
+
+
+def demo_report(result: DemoResult) -> str:
+    """What the class handed in, the grade table, and where everything was written."""
+    handed = [(s.assignment, s.student, s.kind, s.description) for s in result.submissions]
+    manual = {g.assignment: sum(c.max_score for nb in g.notebooks for c in nb.cells if c.kind != "test")
+              for g in result.grades if g.notebooks}
+    notes = ", ".join(f"{name} {points:g}" for name, points in sorted(manual.items()) if points)
+    exports = result.exports
+    lines = [
+        "What the class handed in",
+        table(("assignment", "student", "submission", "the mistake, in the student's words"), handed),
+        "",
+        "Grades (autograded points / all points)",
+        grade_table(result.grades),
+    ]
+    if notes:
+        lines.append(f"written answers wait for a person (nbgrader formgrader): {notes} point(s)")
+    if any(not r.ok for r in result.autograded):
+        lines.append("! = could not be graded in full (see the autograde lines above)")
+    lines += [
+        "",
+        f"everything is in {result.folder}",
+        f"  course:     {result.course.root} (gradebook {result.course.db_url})",
+        f"  feedback:   {len(result.feedback)} HTML report(s) under "
+        f"{os.path.commonpath(result.feedback) if result.feedback else '-'}",
+        *(f"  {fmt + ':':<11} {paths[0]}" for fmt, paths in exports.items() if fmt != "gradescope" and paths),
+    ]
+    if exports.get("gradescope"):
+        first = exports["gradescope"][0]
+        lines.append(f"  gradescope: {len(exports['gradescope'])} results.json, e.g. {first}")
+    lines.append(f"demo finished in {result.seconds:.1f} s")
     return "\n".join(lines)

@@ -80,8 +80,76 @@ ANSWERS: dict[str, Answer] = {
         "column i of W2 gets the gradient dZ2 A1[i]^T; when units i and j of layer 1 differ, A1[i] != A1[j], so "
         "the two columns get different updates and separate after one step (the Q3 experiment measures it)",
     ),
+    # --- backprop ---------------------------------------------------------------------------------------------------
+    "q_centered_error_factor": Answer(
+        "letter",
+        "c",
+        "the centered difference (f(x + eps) - f(x - eps)) / (2 eps) cancels the eps f''/2 term of the Taylor "
+        "series, so its error is about eps^2 f'''/6: dividing eps by 10 divides the error by 100, as long as "
+        "round-off (about 1e-16 |f| / eps) stays smaller. Read the slope of the centered curve in the log-log plot",
+        {"b": "that is how the one-sided difference behaves; the centered one cancels its eps f''/2 term"},
+    ),
+    "q_one_sided_error_factor": Answer(
+        "letter",
+        "b",
+        "the one-sided difference (f(x + eps) - f(x)) / eps is off by about eps f''/2, proportional to eps: "
+        "dividing eps by 10 divides the error by 10 (slope 1 in the log-log plot)",
+        {"c": "that is how the centered difference behaves; the one-sided one keeps the eps f''/2 term"},
+    ),
+    "q_missing_m_relative_difference": Answer(
+        "letter",
+        "c",
+        "gradients m times too large give ||m g - g|| / (||m g|| + ||g||) = (m - 1) / (m + 1), close to 1 whatever "
+        "the network: a gradient check cannot miss a forgotten 1/m",
+        {"a": "only a correct gradient agrees that well", "b": "the difference is a factor m, not a small error"},
+    ),
+    "q_equal_init_rows_stay_equal": Answer(
+        "bool",
+        True,
+        "when all weights start equal every hidden unit computes the same value on every example and, as the "
+        "entries of W2 stay equal too, receives the same gradient: the rows of W1 get the same update at every step "
+        "and stay equal (they move, but together), so the layer works like a single unit. The next assignment, "
+        "init_symmetry, is about this",
+    ),
+    # --- init_scale -------------------------------------------------------------------------------------------------
+    "q_xavier_relu_variance_factor": Answer(
+        "letter",
+        "b",
+        "Var(z) = n_(l-1) Var(w) E[a^2], and a ReLU keeps half of the second moment: E[a^2] = Var(z_prev) / 2. "
+        "With Xavier on a square layer Var(w) = 2 / (n + n) = 1 / n, so Var(Z_l) = Var(Z_(l-1)) / 2 at every layer "
+        "(the std shrinks by 1/sqrt(2)); He's Var(w) = 2 / n makes up for the half",
+        {"c": "1/sqrt(2) is the factor of the standard deviation; the question asks about the variance"},
+    ),
+    "q_tanh_gain_one_ratio": Answer(
+        "letter",
+        "b",
+        "tanh is close to the identity near 0 but flattens away from it, so with gain 1 every layer loses a little "
+        "variance, less and less as the signal gets smaller: the std decays slowly (about ten times over 50 layers), "
+        "not exponentially as with Xavier on ReLU. The gain 5/3 makes up for the flattening",
+        {"c": "that collapse is Xavier on ReLU (a factor 1/2 of variance per layer); tanh with gain 1 decays slowly"},
+    ),
+    "q_sigmoid_saturated_fraction": Answer(
+        "letter",
+        "c",
+        "with weights of std 10 a unit of layer 2 sums 64 inputs in [0, 1]: its z has a std of about 10 * sqrt(32), "
+        "far beyond |z| = 5, where sigmoid'(z) < 0.007. The experiment prints the saturated fraction per layer",
+    ),
+    "q_most_dead_bias": Answer(
+        "letter",
+        "c",
+        "a unit is dead when w.a + b <= 0 on every example; with He weights w.a has a std of about 1, so a bias "
+        "drawn from N(0, 1) is often negative enough to switch a unit off for every input, while 0 and 0.01 hardly "
+        "move the threshold. Compare the dead fractions the experiment prints",
+    ),
+    "q_small_bias_helps": Answer(
+        "bool",
+        False,
+        "0.01 is a hundredth of the spread of w.a under He init, so it moves almost no unit across its threshold: the "
+        "dead fraction with 0.01 is within a percentage point of the one with 0 (the experiment prints both)",
+    ),
 }
-"""The auto-graded answers of ``init_symmetry``; tests/assignments/test_claims.py proves each on the reference."""
+"""The auto-graded answers of the course by variable name (``init_symmetry``, ``backprop``, ``init_scale``); the
+claim tests in tests/assignments/ prove each on the reference."""
 
 
 def _exact(value: Any, answer: Answer, name: str) -> int | bool | str:

@@ -1,21 +1,131 @@
-"""The safety layer of every check: run a student's code quietly and turn its results into trusted values.
+"""The safety layer of every check: run a student's code quietly, turn its results into trusted values, and refuse
+to judge when the student's code has tampered with what judging relies on.
 
 - :func:`quiet` swallows warnings and stderr writes (nbgrader gives zero to a test cell that writes to stderr);
 - :func:`call_student` turns an exception in the student's code into an AssertionError naming the call, with a hint
   for the usual causes;
 - :func:`as_float_array` and :func:`as_params` return plain float64 copies after checking type, shape and dtype,
-  so that no student object is ever compared with its own ``__eq__``.
+  so that no student object is ever compared with its own ``__eq__``;
+- :data:`np` is NumPy as it was when ``grader.checks`` was imported: a namespace of private references to its
+  functions (and to those of ``np.random``, ``np.linalg``, ``np.testing``), so ``np.allclose = lambda *a: True``
+  in a notebook changes nothing the checks call;
+- :func:`seal` (run once, at the end of the package's ``__init__``) takes a `grader.engine.guard.Snapshot` of NumPy,
+  ``reference``, ``grader.checks``, ``math``, ``operator`` and ``builtins``, wraps every public ``check_*`` so that
+  it fails with a clear message when any of them was modified (before or during the check), points every checks
+  module's ``np`` at the private namespace, and makes the ``grader.checks`` modules refuse to have their functions
+  replaced (``checks.check_shapes = lambda *a: None`` raises AttributeError; a function swapped through
+  ``vars()`` raises AssertionError when a test cell looks it up).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
+import sys
+import types
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NoReturn
 
-import numpy as np
+import numpy
+import numpy.linalg
+import numpy.random
+import numpy.testing  # imported so that the guard watches it: test cells may call np.testing
+
+from grader.engine.guard import Snapshot, describe, module_names, trusted_roots
+
+
+def _private(module: types.ModuleType) -> types.SimpleNamespace:
+    return types.SimpleNamespace(**vars(module))
+
+
+np = _private(numpy)
+np.random, np.linalg, np.testing = _private(numpy.random), _private(numpy.linalg), _private(numpy.testing)
+"""NumPy's namespace as it was at import: the checks call these references, never numpy's live attributes."""
+
+WATCHED = ("numpy.*", "reference.*", "grader.checks.*", "grader", "math", "operator", "builtins")
+"""What the checks rely on (`grader.engine.guard` patterns); modified by the student's code, a check fails."""
+UNWATCHED = ("builtins.input", "builtins.exit", "builtins.quit", "builtins.get_ipython")
+"""Not the student's doing: ``input`` is swapped by ipykernel around every cell and by the fork engine in every
+notebook; IPython's builtin trap hides ``exit``/``quit`` and adds ``get_ipython`` while a cell runs."""
+TRUSTED_PACKAGES = ("numpy", "reference", "grader")
+_snapshot: list[Snapshot] = []
+
+
+def integrity_problems() -> list[str]:
+    """What the student's code modified among :data:`WATCHED` (empty before :func:`seal` and when untouched)."""
+    return _snapshot[0].changes() if _snapshot else []
+
+
+def _verify(check: str) -> None:
+    problems = integrity_problems()
+    if problems:
+        raise AssertionError(f"{check}: {describe(problems)}")
+
+
+def guarded(check: Callable[..., Any]) -> Callable[..., Any]:
+    """``check`` that first and last verifies :data:`WATCHED` is untouched (the student's code runs in between)."""
+
+    @functools.wraps(check)
+    def run_check(*args: Any, **kwargs: Any) -> Any:
+        _verify(check.__name__)
+        try:
+            return check(*args, **kwargs)
+        finally:
+            _verify(check.__name__)  # tampering during the check outranks its verdict
+
+    run_check.__guarded__ = True  # type: ignore[attr-defined]
+    return run_check
+
+
+def _seal_module(module: types.ModuleType, names: Sequence[str]) -> None:
+    """Make ``names`` of ``module`` impossible to rebind, and a lookup of a name swapped behind its back fail."""
+    originals = {name: vars(module)[name] for name in names if name in vars(module)}
+    label = module.__name__
+
+    class SealedModule(types.ModuleType):
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name == "__class__" or (name in originals and value is not originals[name]):
+                raise AttributeError(f"{label}.{name} is part of the grading and cannot be replaced")
+            super().__setattr__(name, value)
+
+        def __delattr__(self, name: str) -> None:
+            if name in originals:
+                raise AttributeError(f"{label}.{name} is part of the grading and cannot be deleted")
+            super().__delattr__(name)
+
+        def __getattribute__(self, name: str) -> Any:
+            value = super().__getattribute__(name)
+            if name in originals and value is not originals[name]:
+                raise AssertionError(f"{label}.{name} was replaced by code in this notebook; the grading cannot "
+                                     "trust it, so this test fails")
+            return value
+
+    module.__class__ = SealedModule
+
+
+def seal(package: str) -> None:
+    """Arm the checks of ``package`` (``grader.checks``): see the module docstring. Idempotent."""
+    if _snapshot or package not in sys.modules:
+        return
+    root = sys.modules[package]
+    for name in module_names([f"{package}.*"]):
+        module = sys.modules[name]
+        if vars(module).get("np") is numpy:
+            module.np = np
+    for name in getattr(root, "__all__", ()):
+        value = vars(root).get(name)
+        if name.startswith("check_") and callable(value) and not getattr(value, "__guarded__", False):
+            setattr(root, name, guarded(value))
+    for name in module_names([f"{package}.*"]):
+        module = sys.modules[name]
+        _seal_module(module, [n for n in vars(module) if not n.startswith("__")])
+    parent, _, child = package.rpartition(".")
+    if parent:
+        vars(sys.modules[parent]).setdefault(child, root)
+        _seal_module(sys.modules[parent], [child])
+    _snapshot.append(Snapshot(WATCHED, trusted=trusted_roots(TRUSTED_PACKAGES), ignore=UNWATCHED))
 
 
 @contextlib.contextmanager

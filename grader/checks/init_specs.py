@@ -1,8 +1,9 @@
-"""What the init functions of ``init_symmetry`` must return, and the known wrong spreads, as a registry.
+"""What the init functions of ``init_symmetry`` and ``init_scale`` must return, and the known wrong spreads, as
+registries.
 
 An :class:`InitSpec` says which parts of the parameters are random and with which standard deviation (a formula
-of fan_in = n_(l-1), fan_out = n_l and ``scale``), and lists :class:`Mistake` spreads whose messages name what a
-student did when the measured std matches them instead.
+of fan_in = n_(l-1), fan_out = n_l and the function's ``scale`` or ``negative_slope``), and lists :class:`Mistake`
+spreads whose messages name what a student did when the measured std matches them instead.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ class InitSpec:
     calls: tuple[dict[str, float], ...] = ({},)
     """Keyword arguments :func:`check_spread` calls the function with (the default first)."""
     default_scale: float = 1.0
-    """The scale the function uses when ``scale`` is not passed."""
+    """The value the function uses when its :attr:`param` is not passed."""
+    param: str = "scale"
+    """The keyword argument the spread formulas read as their third argument (``scale``, ``negative_slope``)."""
     trains: bool = False
     """Whether :func:`check_training` applies: the reference net must learn from it within a few hundred steps."""
 
@@ -177,9 +180,59 @@ INIT_SPECS: dict[str, InitSpec] = {
 """The init functions of ``init_symmetry`` by scheme name."""
 
 
+# --- init_scale ------------------------------------------------------------------------------------------------------
+
+
+def _leaky_gain_std(fan_in: int, slope: float) -> float:
+    return math.sqrt(2 / ((1 + slope * slope) * fan_in))
+
+
+SCALE_INIT_SPECS: dict[str, InitSpec] = {
+    "he_leaky": InitSpec(
+        "initialize_parameters_he",
+        _spread("sqrt(2 / ((1 + a^2) n_(l-1)))", lambda i, o, a: _leaky_gain_std(i, a)),
+        None,
+        weight_mistakes=(
+            Mistake(
+                _spread("sqrt(2 / n_(l-1))", lambda i, o, a: math.sqrt(2 / i)),
+                "your std is sqrt(2/n_(l-1)) whatever negative_slope is: you ignored negative_slope. A leaky ReLU "
+                "with slope a keeps (1 + a^2)/2 of the variance, so the gain is sqrt(2 / (1 + a^2))",
+            ),
+            Mistake(
+                _spread("sqrt(2 / ((1 + a) n_(l-1)))", lambda i, o, a: math.sqrt(2 / ((1 + a) * i))),
+                "your std is sqrt(2/((1 + a) n_(l-1))): the slope must be squared, gain = sqrt(2 / (1 + a^2)), "
+                "because the negative side scales the variance by a^2",
+            ),
+            Mistake(
+                _spread("sqrt(2 / ((1 + a^2) n_l))", lambda i, o, a: _leaky_gain_std(o, a)),
+                "your std matches sqrt(2/((1 + a^2) n_l)): you used fan_out (the number of units n_l of the layer "
+                "itself) where He uses fan_in (n_(l-1), the number of inputs of each unit, layer_dims[l-1])",
+            ),
+            Mistake(
+                _spread("2 / ((1 + a^2) n_(l-1))", lambda i, o, a: _leaky_gain_std(i, a) ** 2),
+                "your std equals the variance 2/((1 + a^2) n_(l-1)): the square root is missing",
+            ),
+            Mistake(
+                _spread("sqrt(1 / n_(l-1))", lambda i, o, a: math.sqrt(1 / i)),
+                "your std is sqrt(1/n_(l-1)) (LeCun's): the gain sqrt(2 / (1 + a^2)) is missing",
+            ),
+            _UNSCALED,
+        ),
+        calls=({}, {"negative_slope": 0.5}),
+        default_scale=0.0,
+        param="negative_slope",
+        trains=True,
+    ),
+}
+"""The init functions of ``init_scale`` by scheme name (its He takes a leaky-ReLU slope)."""
+
+ALL_INIT_SPECS: dict[str, InitSpec] = {**INIT_SPECS, **SCALE_INIT_SPECS}
+"""Every init function of the course by scheme name: what :func:`get_spec` looks up."""
+
+
 def get_spec(scheme: str) -> InitSpec:
-    """The :class:`InitSpec` called ``scheme``; a ValueError lists the known names otherwise."""
+    """The :class:`InitSpec` called ``scheme`` (any assignment's); a ValueError lists the known names otherwise."""
     try:
-        return INIT_SPECS[scheme]
+        return ALL_INIT_SPECS[scheme]
     except KeyError:
-        raise ValueError(f"unknown init scheme {scheme!r}; known: {', '.join(sorted(INIT_SPECS))}") from None
+        raise ValueError(f"unknown init scheme {scheme!r}; known: {', '.join(sorted(ALL_INIT_SPECS))}") from None

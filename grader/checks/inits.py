@@ -117,18 +117,19 @@ numbers (40,000 in W1) for a tolerance of a few percent on the std."""
 
 
 def check_spread(fn: Callable[..., Any], scheme: str) -> None:
-    """Mean 0 and the std of the scheme (its formula, ``scale`` honoured), normal not uniform, in every layer."""
+    """Mean 0 and the std of the scheme (its formula, ``scale`` or ``negative_slope`` honoured), normal not uniform,
+    in every layer."""
     spec = get_spec(scheme)
     for kind, spread, mistakes in (("W", spec.weights, spec.weight_mistakes), ("b", spec.biases, spec.bias_mistakes)):
         if spread is None:
             continue
-        has_scale = any("scale" in kw for kw in spec.calls)
+        has_scale = any(spec.param in kw for kw in spec.calls)
         for kw in spec.calls:
-            scale = kw.get("scale", spec.default_scale)
+            scale = kw.get(spec.param, spec.default_scale)
             params = _init(spec, fn, SPREAD_DIMS[kind], seed=12345, **kw)
             for sample in _samples(params, kind):
                 _assert_distinct_units(spec.function, sample)
-                call = f" (called with scale={scale})" if has_scale else ""
+                call = f" (called with {spec.param}={scale})" if has_scale else ""
                 _judge_spread(spec.function, sample, spread, mistakes, scale, call)
 
 

@@ -24,10 +24,12 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from IPython.core.error import StdinNotImplementedError
 
+from grader.engine.guard import Snapshot, describe
 from grader.engine.hub import Hub, HubStream
 from grader.engine.shell import EngineShell, apply_kernel_environment, hidden_from_tracebacks, language_info
 
@@ -99,6 +101,13 @@ def _no_getpass(prompt: str = "Password: ", stream: Any = None, **kwargs: Any) -
     raise StdinNotImplementedError("getpass was called, but this frontend does not support input requests.")
 
 
+def refuse_input() -> None:
+    """``input()`` and ``getpass()`` raise as in nbclient (no stdin). Done by the warm server too, before its tamper
+    snapshot, so that these replacements are the state the snapshot records."""
+    builtins.input = _no_raw_input
+    getpass.getpass = _no_getpass
+
+
 def _setup_fds(event_fd: int) -> tuple[int, dict[str, int]]:
     """Event fd → 3, stdin → /dev/null, fds 1 and 2 → pipes read by the hub, every other fd closed."""
     if event_fd != EVENT_FD:
@@ -122,6 +131,10 @@ def _setup_process(job: dict[str, Any], base_path: list[str]) -> None:
     if env is not None:
         os.environ.clear()
         os.environ.update({str(k): str(v) for k, v in env.items()})
+    if job.get("isolated"):  # in the sandbox: its own HOME and /tmp (grader.engine.isolation)
+        for name in tmp_vars:
+            os.environ.pop(name, None)
+        os.environ["HOME"] = str(job["home"])
     apply_kernel_environment(os.environ)
     if [os.environ.get(name) for name in tmp_vars] != before:
         tempfile.tempdir = None  # recomputed from this job's TMPDIR (it costs a test file: only when it changed)
@@ -133,10 +146,16 @@ def _setup_process(job: dict[str, Any], base_path: list[str]) -> None:
     sys.argv[:] = [launcher, "-f", os.path.join(tempfile.gettempdir(), f"kernel-{os.getpid()}.json"),
                    "--HistoryManager.hist_file=:memory:"]
     limits = job.get("limits") or {}
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash must not write a core file
     for field, name in RLIMITS.items():
         value = limits.get(field)
         if value is not None:
-            resource.setrlimit(getattr(resource, name), (int(value), int(value)))
+            hard = int(value)
+            if field == "processes":
+                value = hard = int(value) + (3 if job.get("isolated") else _tasks_of_this_user())
+            if field == "cpu_seconds":  # SIGXCPU at the limit, SIGKILL a second later if it is ignored
+                hard += 1
+            resource.setrlimit(getattr(resource, name), (int(value), hard))
     numpy = sys.modules.get("numpy")
     if numpy is not None:
         numpy.random.seed()  # a fresh kernel draws new seeds; a fork would repeat the server's
@@ -144,8 +163,51 @@ def _setup_process(job: dict[str, Any], base_path: list[str]) -> None:
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None and backend != sys.modules["matplotlib"].rcParams._get("backend"):
         pyplot.switch_backend(backend)
-    builtins.input = _no_raw_input
-    getpass.getpass = _no_getpass
+    refuse_input()
+
+
+def _tasks_of_this_user() -> int:
+    """Processes and threads the real uid runs now: RLIMIT_NPROC counts them all, so outside the sandbox the
+    notebook's own allowance goes on top. (In the sandbox the notebook has its own user namespace, where only it,
+    its waiting parent and its namespace's pid 1 count.)"""
+    uid, count = os.getuid(), 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry.name}/task"))
+            except OSError:  # it ended meanwhile
+                continue
+    return count
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:g} {unit}"
+    return f"{n} bytes"
+
+
+def limit_note(limits: dict[str, Any], isolated: bool) -> Any:
+    """(exception type, value) -> the sentence naming the resource limit behind that error, or None: what the
+    notebook sees appended to a MemoryError at the memory limit, an EFBIG or ENOSPC write, a refused fork."""
+
+    def note(etype: Any, evalue: Any) -> str | None:
+        errno = getattr(evalue, "errno", None)
+        memory, fsize = limits.get("memory_bytes"), limits.get("file_size_bytes")
+        disk, processes = limits.get("disk_bytes"), limits.get("processes")
+        if isinstance(evalue, MemoryError) and memory is not None:
+            return f"the notebook reached its memory limit of {_size(int(memory))}"
+        if errno == 27 and fsize is not None:  # EFBIG
+            return f"a file the notebook writes may not pass {_size(int(fsize))}"
+        if errno == 28 and disk is not None and isolated:  # ENOSPC
+            return f"the notebook's folder and /tmp may hold {_size(int(disk))} in all"
+        refused = errno == 11 or (isinstance(evalue, RuntimeError) and "can't start new thread" in str(evalue))
+        if refused and processes is not None:  # EAGAIN from fork or clone
+            return f"if this came from starting a process or thread: the notebook may run {processes} at once"
+        return None
+
+    return note
 
 
 def die_with_parent(parent: int) -> None:
@@ -159,8 +221,12 @@ def die_with_parent(parent: int) -> None:
         os._exit(70)
 
 
-def run_job(job: dict[str, Any], event_fd: int, shell: EngineShell, base_path: list[str]) -> NoReturn:
-    """Run ``job`` (the dict of a `grader.engine.jobs.Job`) in this freshly forked process; never returns."""
+def run_job(job: dict[str, Any], event_fd: int, shell: EngineShell, base_path: list[str],
+            guard: Snapshot | None = None) -> NoReturn:
+    """Run ``job`` (the dict of a `grader.engine.jobs.Job`) in this freshly forked process; never returns.
+
+    ``guard``: the warm server's snapshot of what grading relies on (`grader.engine.guard`), checked around the
+    graded cells."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for signum in (signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
@@ -176,12 +242,13 @@ def run_job(job: dict[str, Any], event_fd: int, shell: EngineShell, base_path: l
         hub.emit({"t": "fatal", "status": "error", "message": f"could not start the notebook: {exc}"})
         os._exit(1)
     shell.hub = hub
+    shell.limit_note = limit_note(limits, bool(job.get("isolated")))
     sys.stdout = HubStream(hub, "stdout", devnull)
     sys.stderr = HubStream(hub, "stderr", devnull)
     hub.capture_fds(readers)
     hub.emit({"t": "hello", "pid": os.getpid(), "time": time.time(), "language_info": language_info()})
     try:
-        _run_cells(job, shell, hub, limits)
+        _run_cells(job, shell, hub, limits, _integrity(guard, shell, hub))
     except BaseException:  # the engine itself failed: say so rather than die silently
         hub.emit({"t": "fatal", "status": "error", "message": "engine failure: " + traceback.format_exc()})
         os._exit(1)
@@ -207,11 +274,42 @@ def _reply(shell: EngineShell, result: Any) -> dict[str, Any]:
     return content
 
 
-def _run_cells(job: dict[str, Any], shell: EngineShell, hub: Hub, limits: dict[str, Any]) -> None:
+def is_graded(cell: dict[str, Any]) -> bool:
+    """An nbgrader grade cell (its points come from running it)."""
+    return bool(((cell.get("metadata") or {}).get("nbgrader") or {}).get("grade"))
+
+
+def _integrity(guard: Snapshot | None, shell: EngineShell, hub: Hub) -> Callable[[], list[str]]:
+    """What the notebook's code has modified of what grading relies on: the server's snapshot, plus this
+    process's own output path (an instance attribute shadowing a method of the hub, the shell's hub swapped)."""
+    hub_methods = {name for name, value in vars(Hub).items() if callable(value)}
+    changes = guard.changes if guard is not None else list
+
+    def check() -> list[str]:
+        try:
+            found = changes()
+            shadowed = sorted(hub_methods & set(vars(hub)))
+            found += [f"the notebook's output hub.{name} was replaced" for name in shadowed]
+            if shell.hub is not hub:
+                found.append("the shell's output hub was replaced")
+        except Exception as exc:  # the check itself was broken by the notebook's code
+            found = [f"the integrity check failed ({type(exc).__name__})"]
+        return found
+
+    return check
+
+
+def _run_cells(job: dict[str, Any], shell: EngineShell, hub: Hub, limits: dict[str, Any],
+               integrity: Callable[[], list[str]]) -> None:
     clock = _CellClock(hub)
+    unchecked = False  # has code run since the last integrity check?
     for index, cell in enumerate(job["notebook"].get("cells", [])):
         if not should_run(cell):
             continue
+        graded = is_graded(cell)
+        if graded and unchecked:
+            _stop_if_tampered(hub, integrity, index, "before")
+        unchecked = True
         source = cell_source(cell)
         hub.emit({"t": "cell", "i": index, "time": time.time()})
         hub.iopub("status", {"execution_state": "busy"})
@@ -230,9 +328,22 @@ def _run_cells(job: dict[str, Any], shell: EngineShell, hub: Hub, limits: dict[s
         hub.emit({"t": "reply", "c": _reply(shell, result), "time": time.time(), "seconds": seconds,
                   "timed_out": clock.timed_out})
         hub.iopub("status", {"execution_state": "idle"})
+        if graded:
+            _stop_if_tampered(hub, integrity, index, "after")
+            unchecked = False
         if shell.exit_now:
             hub.emit({"t": "fatal", "status": "died", "i": index,
                       "message": f"cell {index} called exit(), which ends a kernel: the notebook stopped there"})
             os._exit(0)
     hub.flush_all()
     hub.emit({"t": "done", "time": time.time()})
+
+
+def _stop_if_tampered(hub: Hub, integrity: Callable[[], list[str]], index: int, when: str) -> None:
+    """End the notebook (status ``tampered``, blamed on graded cell ``index``) if grading was tampered with."""
+    changes = integrity()
+    if changes:
+        hub.flush_all()
+        hub.emit({"t": "fatal", "status": "tampered", "i": index,
+                  "message": f"{describe(changes)} (found {when} graded cell {index} ran)"})
+        os._exit(0)

@@ -90,6 +90,10 @@ class Hub:
         finally:
             os._exit(0)
 
+    def limit_hit(self, note: str) -> None:
+        """A cell ran into a resource limit without the notebook stopping: reported as a ``limit`` event."""
+        self.emit({"t": "limit", "note": note, "time": time.time()})
+
     def iopub(self, msg_type: str, content: dict[str, Any]) -> None:
         """One Jupyter IOPub-style message (``stream``, ``display_data``, ``error``, ``status``...)."""
         self.emit({"t": "iopub", "m": msg_type, "c": content, "time": time.time()})

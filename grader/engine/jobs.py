@@ -10,8 +10,8 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
-Status = Literal["ok", "timeout", "died", "limit", "error"]
-STATUSES: tuple[str, ...] = ("ok", "timeout", "died", "limit", "error")
+Status = Literal["ok", "timeout", "died", "limit", "tampered", "error"]
+STATUSES: tuple[str, ...] = ("ok", "timeout", "died", "limit", "tampered", "error")
 """What became of a job:
 
 - ``ok``: every code cell ran (cells may still have raised: that is recorded in their outputs, as nbgrader does).
@@ -21,36 +21,56 @@ STATUSES: tuple[str, ...] = ("ok", "timeout", "died", "limit", "error")
 - ``died``: the notebook's process ended on its own before the last cell (``os._exit``, a crash, ``exit()``).
   nbgrader reports the same situation as ``DeadKernelError`` and grades nothing of the notebook.
 - ``limit``: a resource limit other than time was exceeded (output size, CPU seconds).
+- ``tampered``: the notebook's code replaced something the grading relies on (a NumPy function, ``grader.checks``,
+  IPython's cell machinery; see `grader.engine.guard`); the notebook was stopped before its next graded cell ran on.
 - ``error``: the engine could not run the job (bad notebook, missing folder, engine failure).
 """
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of one job. ``None`` means unlimited."""
+    """Resource limits of one job. ``None`` means unlimited.
+
+    The defaults suit a course notebook (seconds of NumPy, a few plots) graded on a shared machine; a course sets
+    others in its ``nbgrader_config.py`` as ``c.Limits.<field> = value`` (`Limits.from_config`). Only the two time
+    limits apply to the kernel executor; the fork engine enforces all of them (``disk_bytes`` in its sandbox only).
+    A notebook that exceeds one is stopped (``timeout``, ``limit``) or gets the error in the cell that hit it
+    (``MemoryError``, ``OSError``), with the limit named in the error message.
+    """
 
     cell_timeout: float | None = 30.0
     """Seconds a cell may run before it is interrupted (nbgrader's ``Execute.timeout``, default 30)."""
     interrupt_grace: float = 4.0
     """Seconds an interrupted cell gets to stop before the process is killed (nbclient's ``iopub_timeout``)."""
-    notebook_timeout: float | None = None
+    notebook_timeout: float | None = 900.0
     """Wall seconds for the whole notebook, from process start; the process is killed after that."""
-    max_output_bytes: int | None = 50_000_000
+    max_output_bytes: int | None = 10_000_000
     """Bytes of outputs (streams, displays, tracebacks as JSON) the notebook may produce."""
-    memory_bytes: int | None = None
-    """Address-space limit (RLIMIT_AS) of the notebook's process; allocations beyond it raise MemoryError."""
-    cpu_seconds: int | None = None
+    memory_bytes: int | None = 2 << 30
+    """Address-space limit (RLIMIT_AS) of the notebook's process, the ~300 MB the warm server had mapped included;
+    allocations beyond it raise MemoryError."""
+    cpu_seconds: int | None = 900
     """CPU-time limit (RLIMIT_CPU); the process is killed by SIGXCPU beyond it."""
-    file_size_bytes: int | None = None
-    """Largest file the notebook may write (RLIMIT_FSIZE); bigger writes fail with OSError."""
-    processes: int | None = None
-    """RLIMIT_NPROC of the notebook's process (counts every process of the user: meant for a sandbox uid)."""
+    file_size_bytes: int | None = 128 << 20
+    """Largest file the notebook may write (RLIMIT_FSIZE); bigger writes fail with OSError (EFBIG)."""
+    processes: int | None = 64
+    """Processes and threads the notebook may run at once besides its own main thread (RLIMIT_NPROC, counted in
+    the notebook's own user namespace in the sandbox; without it, on top of what the user already runs; not
+    enforceable for root without the sandbox)."""
+    disk_bytes: int | None = 512 << 20
+    """Bytes the notebook may store in its folder and /tmp together: in the sandbox they live on a private tmpfs
+    of this size (writes beyond it fail with OSError, ENOSPC). Without the sandbox, files go to the real folder."""
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
             if value is not None and (not isinstance(value, int | float) or value < 0 or math.isnan(value)):
                 raise ValueError(f"Limits.{f.name} must be a non-negative number or None, got {value!r}")
+
+    @classmethod
+    def from_config(cls, section: Any, **overrides: Any) -> Limits:
+        """Limits from a config section (a ``c.Limits`` traitlets section, or any mapping) and ``overrides``."""
+        return cls.from_dict({**dict(section or {}), **overrides})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Limits:
@@ -118,6 +138,9 @@ class JobResult:
     engine leaves that cell's outputs as they were (nbclient adds nothing either); marking it is the caller's."""
     wall_seconds: float = 0.0
     """Wall seconds from handing the job to the executor to its result."""
+    notes: tuple[tuple[int | None, str], ...] = ()
+    """Limits the notebook ran into without being stopped (a MemoryError at the memory limit, a write refused at
+    the file-size limit...): (index of the cell, sentence naming the limit), for the grade report."""
 
     @property
     def total_cell_seconds(self) -> float:

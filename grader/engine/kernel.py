@@ -5,6 +5,10 @@ reference the fork engine is tested against, and the path for notebooks the fork
 kernelspec other than this Python (another interpreter, another language), a notebook that needs a real kernel's
 machinery (ipywidgets comms, ``%connect_info``, the debugger, an interactive GUI event loop such as
 ``%matplotlib qt``), or code that must not share the grader's pre-imported modules.
+
+It is not sandboxed: the kernel runs with the grader's rights, only the two time limits of `Limits` apply, and a
+job without its own ``env`` gets the grader's environment reduced to the allow-list of `grader.engine.sandbox`
+(docs/security.md says what that leaves open).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from grader.engine.base import Executor
 from grader.engine.child import should_run
 from grader.engine.jobs import CellRun, Job, JobResult, Status
 from grader.engine.record import load_notebook
+from grader.engine.sandbox import scrub_env
 
 STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -81,8 +86,9 @@ def run_kernel_job(job: Job, kernel_name: str = "") -> JobResult:
     started = time.perf_counter()
     notebook = load_notebook(job.notebook)
     limits = job.limits
+    env = job.env if job.env is not None else scrub_env(os.environ)  # no tokens or credentials for the kernel
     client = _Execute(timeout=None if limits.cell_timeout is None else math.ceil(limits.cell_timeout),
-                      iopub_timeout=math.ceil(limits.interrupt_grace), kernel_env=job.env)
+                      iopub_timeout=math.ceil(limits.interrupt_grace), kernel_env=env)
     if kernel_name:
         client.kernel_name = kernel_name
     expired = threading.Event()

@@ -1,15 +1,19 @@
 """`LocalForkExecutor`: jobs run as forks of a warm server process on this machine, N at a time.
 
-The server (`grader.engine.server`) is started once per executor with ``[*command_prefix, python, ...]``, so a
-sandbox can wrap it (``command_prefix=["bwrap", ...]``), and lives until `close`. It is started in its own session:
-a Ctrl-C in the terminal reaches the grader, not the notebooks (which would record it as a KeyboardInterrupt).
-If the server dies (a notebook killed it), each job that was running runs again alone on a new server: the others
-finish normally and the culprit gets an error.
+The server (`grader.engine.server`) is started once per executor with ``[*command_prefix, python, ...]`` and lives
+until `close`. By default (``sandbox="auto"``) it runs in the bubblewrap sandbox of `grader.engine.sandbox`, each
+notebook in namespaces of its own (`grader.engine.isolation`), and each job's folder is staged into the sandbox
+just before it runs; where bubblewrap is missing or does not work, it runs unsandboxed after a loud warning. Either
+way its environment is the grader's reduced to an allow-list (`grader.engine.sandbox.scrub_env`). It is started in
+its own session: a Ctrl-C in the terminal reaches the grader, not the notebooks (which would record it as a
+KeyboardInterrupt). If the server dies (a notebook killed it), each job that was running runs again alone on a new
+server: the others finish normally and the culprit gets an error.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import selectors
 import subprocess
@@ -25,6 +29,15 @@ from grader.engine import protocol
 from grader.engine.base import Executor
 from grader.engine.jobs import Job, JobResult
 from grader.engine.record import NotebookRecorder
+from grader.engine.sandbox import (
+    ENV_ALLOW,
+    SANDBOXES,
+    Sandbox,
+    SandboxError,
+    make_sandbox,
+    scrub_env,
+    warn_unsandboxed,
+)
 from grader.engine.server import DEFAULT_PRELOAD
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +48,22 @@ BOOTSTRAP = "import sys; sys.path[0] = sys.argv.pop(1); from grader.engine.serve
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 """Read by NumPy's BLAS when the server imports it. Notebooks run side by side, so each gets one thread by
 default: two forks each spinning two OpenBLAS threads on two cores ran 4x slower than with one thread each."""
+
+
+def _package_dirs(preload: Sequence[str]) -> list[str]:
+    """Folders of the engine's own packages and of the preloaded modules' top-level packages (the sandbox shows
+    them read-only, besides the Python environment)."""
+    folders = [str(PROJECT_ROOT / "grader"), str(PROJECT_ROOT / "reference")]
+    for name in preload:
+        try:
+            spec = importlib.util.find_spec(name.partition(".")[0])
+        except (ImportError, ValueError):
+            continue
+        if spec is not None and spec.submodule_search_locations:
+            folders += list(spec.submodule_search_locations)
+        elif spec is not None and spec.origin and os.path.isabs(spec.origin):
+            folders.append(os.path.dirname(spec.origin))
+    return folders
 
 
 class ServerDiedError(Exception):
@@ -137,54 +166,116 @@ class _Flight:
     recorder: NotebookRecorder
     started: float
     alone: bool
+    staged: Path | None = None
 
 
 class LocalForkExecutor(Executor):
     """Runs jobs as forks of one warm server, ``jobs`` at a time (default: the number of cores).
 
-    ``command_prefix`` wraps the server's command (a sandbox); ``python`` is the interpreter it runs (it needs
-    IPython, ipykernel and this package); ``preload`` the modules it imports before forking; ``traceback_mode``
-    the IPython traceback mode of the notebooks (`grader.engine.shell.TRACEBACK_MODES`); ``server_env`` the
-    server's environment, which notebooks inherit when their job has ``env=None``.
+    ``sandbox``: ``auto`` (bubblewrap when it works, else a `SandboxWarning` and none), ``bwrap`` (required:
+    `EngineStartError` when it cannot be had) or ``none`` (`grader.engine.sandbox`). ``command_prefix`` wraps the
+    server's command (inside the sandbox's); ``python`` is the interpreter it runs (it needs IPython, ipykernel
+    and this package); ``preload`` the modules it imports before forking; ``traceback_mode`` the IPython traceback
+    mode of the notebooks (`grader.engine.shell.TRACEBACK_MODES`); ``server_env`` (default: this process's
+    environment) the environment notebooks inherit when their job has ``env=None``, reduced to ``env_allow``
+    (`grader.engine.sandbox.ENV_ALLOW`; None keeps it whole). A job's own ``env`` is used as given.
     """
 
     name = "fork"
 
-    def __init__(self, jobs: int | None = None, *, command_prefix: Sequence[str] = (), python: str = sys.executable,
-                 preload: Sequence[str] = DEFAULT_PRELOAD, traceback_mode: str = "Plain",
-                 server_env: dict[str, str] | None = None, blas_threads: int | None = 1,
+    def __init__(self, jobs: int | None = None, *, sandbox: str = "auto", command_prefix: Sequence[str] = (),
+                 python: str = sys.executable, preload: Sequence[str] = DEFAULT_PRELOAD,
+                 traceback_mode: str = "Plain", server_env: dict[str, str] | None = None,
+                 env_allow: Sequence[str] | None = ENV_ALLOW, blas_threads: int | None = 1,
                  startup_timeout: float = 120.0) -> None:
         self.jobs = jobs or os.cpu_count() or 1
         if self.jobs < 1:
             raise ValueError(f"jobs must be at least 1, got {jobs}")
+        if sandbox not in SANDBOXES:
+            raise ValueError(f"unknown sandbox {sandbox!r}; known: {list(SANDBOXES)}")
+        self.sandbox_mode = sandbox
+        self.python, self.preload = python, list(preload)
         self.argv = [*command_prefix, python, "-c", BOOTSTRAP, str(PROJECT_ROOT), "--preload", ",".join(preload),
                      "--traceback-mode", traceback_mode]
-        self.server_env = dict(os.environ if server_env is None else server_env)
+        environ = dict(os.environ if server_env is None else server_env)
+        self.server_env = environ if env_allow is None else scrub_env(environ, env_allow)
         if blas_threads is not None:
             for name in BLAS_THREADS:
                 self.server_env.setdefault(name, str(blas_threads))
         self.startup_timeout = startup_timeout
         self._server: _Server | None = None
+        self._sandbox: Sandbox | None = None
         self._tags = 0
         self._mapping = False
 
     @property
+    def sandboxed(self) -> bool:
+        """True when the running server is in the bubblewrap sandbox (known once it started)."""
+        return self._sandbox is not None
+
+    @property
     def server(self) -> _Server:
-        """The running server, started on first use."""
+        """The running server, started on first use (in the sandbox when ``sandbox`` asks for it and it works)."""
         if self._server is None or self._server.proc.poll() is not None:
-            self._server = _Server(self.argv, self.server_env, self.startup_timeout)
+            self._server = self._start()
         return self._server
+
+    def _start(self) -> _Server:
+        if self._sandbox is None and self.sandbox_mode != "none":
+            try:
+                self._sandbox = make_sandbox(self.sandbox_mode, self.python, _package_dirs(self.preload))
+            except SandboxError as exc:
+                raise EngineStartError(str(exc)) from None
+        if self._sandbox is None:
+            return _Server(self.argv, self.server_env, self.startup_timeout)
+        sandbox = self._sandbox
+        try:
+            server = _Server(sandbox.command([*self.argv, "--isolate"]), sandbox.env(self.server_env),
+                             self.startup_timeout)
+            why = server.hello.get("isolation_error", "")
+        except EngineStartError as exc:
+            server, why = None, str(exc)
+        if not why:
+            return server  # type: ignore[return-value]
+        if server is not None:
+            server.close()
+        sandbox.close()
+        self._sandbox = None
+        if self.sandbox_mode == "bwrap":
+            raise EngineStartError(f"the bubblewrap sandbox does not work here: {why}")
+        self.sandbox_mode = "none"  # auto: say it once, then grade unsandboxed
+        warn_unsandboxed(f"the bubblewrap sandbox does not work here ({why})")
+        return _Server(self.argv, self.server_env, self.startup_timeout)
 
     def close(self) -> None:
         if self._server is not None:
             self._server.close()
             self._server = None
+        if self._sandbox is not None:
+            self._sandbox.close()
+            self._sandbox = None
 
-    def _submit(self, job: Job, alone: bool, flights: dict[str, _Flight]) -> None:
+    def _submit(self, job: Job, alone: bool, flights: dict[str, _Flight]) -> JobResult | None:
+        """Send ``job`` to the server; a job whose folder cannot be staged into the sandbox is returned at once as
+        an error result instead."""
         self._tags += 1
         tag = str(self._tags)
-        flights[tag] = _Flight(job, NotebookRecorder(job), time.perf_counter(), alone)
-        self.server.send({"op": "run", "tag": tag, "job": job.to_dict()})
+        server = self.server
+        data, staged, started = job.to_dict(), None, time.perf_counter()
+        if self._sandbox is not None:
+            try:
+                data["cwd"], staged = self._sandbox.stage(job.cwd, job.limits.disk_bytes)
+            except (OSError, SandboxError) as exc:
+                return NotebookRecorder(job).finish({"t": "exit", "killed": "spawn", "note": str(exc)},
+                                                    time.perf_counter() - started)
+        flights[tag] = _Flight(job, NotebookRecorder(job), started, alone, staged)
+        server.send({"op": "run", "tag": tag, "job": data})
+        return None
+
+    def _land(self, flight: _Flight) -> None:
+        """A job is over: its staged copy goes."""
+        if flight.staged is not None and self._sandbox is not None:
+            self._sandbox.unstage(flight.staged)
 
     def map(self, jobs: Iterable[Job]) -> Iterator[JobResult]:
         if self._mapping:
@@ -203,16 +294,20 @@ class LocalForkExecutor(Executor):
         try:
             while True:
                 try:
+                    refused: list[JobResult | None] = []
                     if suspects:
                         if not flights:
-                            self._submit(suspects.popleft(), True, flights)
+                            refused.append(self._submit(suspects.popleft(), True, flights))
                     else:
                         while not exhausted and len(flights) < self.jobs:
                             job = next(pending, None)
                             if job is None:
                                 exhausted = True
                             else:
-                                self._submit(job, False, flights)
+                                refused.append(self._submit(job, False, flights))
+                    if any(refused):
+                        yield from (result for result in refused if result is not None)
+                        continue
                     if not flights:
                         return
                     frames = self.server.frames()
@@ -229,6 +324,7 @@ class LocalForkExecutor(Executor):
                         # "done": every cell ran; the result need not wait for the process's teardown
                         # (milliseconds for a large address space), the server still reaps and cleans up.
                         del flights[frame["tag"]]
+                        self._land(flight)
                         ending = event
                         if kind == "done":
                             flight.recorder.feed(event)
@@ -250,6 +346,7 @@ class LocalForkExecutor(Executor):
             self._server.close()
             self._server = None
         for flight in flights.values():
+            self._land(flight)
             if flight.alone:
                 yield flight.recorder.finish(None, time.perf_counter() - flight.started,
                                              note=f"the notebook killed the engine server: {why}")

@@ -27,8 +27,10 @@ from grader.engine.jobs import CellRun, Job, JobResult, Status
 
 IOPUB_TYPES = frozenset({"status", "execute_input", "stream", "display_data", "update_display_data",
                          "execute_result", "error", "clear_output"})
-FATAL_STATUSES = frozenset({"error", "died", "limit"})
+FATAL_STATUSES = frozenset({"error", "died", "limit", "tampered"})
 MSG_ID = "engine"
+MAX_NOTES = 20
+"""Limit notes kept per job (a loop hitting the memory limit a thousand times needs saying once or so)."""
 
 
 class BadEventError(Exception):
@@ -79,6 +81,7 @@ class NotebookRecorder:
         self.done = False
         self.broken = ""
         self.exit_cell: int | None = None
+        self.notes: list[tuple[int | None, str]] = []
 
     # -- events ---------------------------------------------------------------------------------------------------
     def feed(self, event: Any) -> None:
@@ -133,6 +136,10 @@ class NotebookRecorder:
             cell = event.get("i")
             if isinstance(cell, int) and 0 <= cell < len(self.nb.cells):
                 self.exit_cell = cell
+        elif kind == "limit":
+            _require(isinstance(event.get("note"), str), "bad limit note")
+            if len(self.notes) < MAX_NOTES:
+                self.notes.append((self.current, event["note"][:300]))
         elif kind == "done":
             _require(self.current is None and self._next_cell() is None, "'done' before the last cell ran")
             self.done = True
@@ -181,7 +188,7 @@ class NotebookRecorder:
             self._abort_cell(status, exit_event.get("time"))
         not_run = tuple(i for i, cell in enumerate(self.nb.cells) if should_run(cell) and i > self.last_started)
         return JobResult(id=self.job.id, notebook=self.nb, status=status, message=message, cells=tuple(self.runs),
-                         not_run=not_run, stopped=stopped, wall_seconds=wall_seconds)
+                         not_run=not_run, stopped=stopped, wall_seconds=wall_seconds, notes=tuple(self.notes))
 
     def _verdict(self, exit_event: dict[str, Any], note: str) -> tuple[Status, str]:
         killed, limits, cell = exit_event.get("killed"), self.job.limits, self.current
@@ -206,7 +213,9 @@ class NotebookRecorder:
         if self.done and exit_event.get("code") == 0:
             return "ok", ""
         how = _describe_exit(exit_event)
-        if exit_event.get("signal") == signal.SIGXCPU and limits.cpu_seconds is not None:
+        cpu, sig = exit_event.get("cpu"), exit_event.get("signal")
+        used_up = isinstance(cpu, int | float) and limits.cpu_seconds is not None and cpu >= limits.cpu_seconds - 0.05
+        if limits.cpu_seconds is not None and (sig == signal.SIGXCPU or (sig == signal.SIGKILL and used_up)):
             return "limit", f"the notebook used more than its {limits.cpu_seconds} s of CPU time{during}"
         where = during or (" after its last cell" if self.done else " between cells")
         return "died", f"the notebook's process {how}{where}"

@@ -25,8 +25,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.engine import protocol
-from grader.engine.child import die_with_parent, run_job, should_run
+from grader.engine import isolation, protocol
+from grader.engine.child import die_with_parent, refuse_input, run_job, should_run
+from grader.engine.guard import Snapshot
+from grader.engine.sandbox import JOBS_DIR
 from grader.engine.shell import INLINE_BACKEND, TRACEBACK_MODES, EngineShell, build_shell
 
 DEFAULT_PRELOAD = ("numpy", "matplotlib.pyplot", "reference", "grader.checks")
@@ -64,9 +66,11 @@ class _Child:
 class Server:
     """The fork-and-relay loop (see the module docstring)."""
 
-    def __init__(self, in_fd: int, out_fd: int, shell: EngineShell, base_path: list[str]) -> None:
+    def __init__(self, in_fd: int, out_fd: int, shell: EngineShell, base_path: list[str], isolate: bool = False,
+                 guard: Snapshot | None = None) -> None:
         self.in_fd, self.out_fd = in_fd, out_fd
         self.shell, self.base_path = shell, base_path
+        self.isolate, self.guard = isolate, guard
         self.selector = selectors.DefaultSelector()
         self.selector.register(in_fd, selectors.EVENT_READ, ("client", None))
         os.set_blocking(out_fd, False)
@@ -74,6 +78,7 @@ class Server:
         self.out = bytearray()
         self.writing = False
         self.children: dict[int, _Child] = {}
+        self.orphans: set[int] = set()
         self.closing = False
         self.pid = os.getpid()
 
@@ -162,7 +167,9 @@ class Server:
                 os.setpgid(0, 0)
                 die_with_parent(self.pid)
                 os.close(read_end)
-                run_job(job, write_end, self.shell, self.base_path)
+                if self.isolate:  # returns in the notebook's own namespaces (grader.engine.isolation)
+                    job = isolation.enter(job, write_end)
+                run_job(job, write_end, self.shell, self.base_path, self.guard)
             finally:
                 os._exit(70)
         os.close(write_end)
@@ -247,7 +254,8 @@ class Server:
         self._read_child(child)
         with contextlib.suppress(OSError):
             os.killpg(child.pid, signal.SIGKILL)  # its pid is still held (zombie), so the group is still its own
-        _, status = os.waitpid(child.pid, 0)
+        _, status, usage = os.wait4(child.pid, 0)
+        self._sweep_orphans()
         self._close_pipe(child)
         if child.pidfd is not None:
             self.selector.unregister(child.pidfd)
@@ -256,7 +264,27 @@ class Server:
         self.send({"tag": child.tag, "ev": {
             "t": "exit", "time": time.time(), "killed": child.killed, "note": child.note, "cell": child.cell,
             "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None}})
+            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            "cpu": usage.ru_utime + usage.ru_stime}})
+
+    def _sweep_orphans(self) -> None:
+        """Kill and reap the processes this server adopted as a subreaper: what a notebook started and left running
+        outside its process group (a ``setsid`` fork bomb, or, in the sandbox, a notebook that escaped its
+        parent-death signal). The server's only own children are the jobs' processes."""
+        try:
+            with open(f"/proc/self/task/{self.pid}/children") as listing:
+                pids = {int(word) for word in listing.read().split()}
+        except OSError:  # no CONFIG_PROC_CHILDREN: the process groups and namespaces have to do
+            return
+        for pid in pids - set(self.children):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            self.orphans.add(pid)
+        for pid in list(self.orphans):
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                    continue
+            self.orphans.discard(pid)
 
 
 class _NullHub:
@@ -296,6 +324,52 @@ def warm_up(shell: EngineShell) -> None:
         shell.display_formatter.format(figure)
 
 
+WATCHED = ("numpy.*", "reference.*", "grader", "grader.checks.*", "grader.engine.*", "builtins", "math", "operator",
+           "json.*", "IPython.core.interactiveshell", "IPython.core.displayhook", "IPython.core.displaypub",
+           "IPython.core.ultratb", "ipykernel.jsonutil")
+"""What the engine's guard watches (`grader.engine.guard`): the libraries tests call, the checks, and the path a
+cell's outputs and errors take to the notebook."""
+
+
+def shell_probes(shell: EngineShell) -> list[tuple[str, Any]]:
+    """Per-shell state a notebook could use to make failing tests look passed: custom exception handlers (they
+    swallow a test's AssertionError), input and AST transformers (they rewrite the test cells), instance attributes
+    shadowing the shell's methods (a silent ``showtraceback``), the display hook and publisher."""
+    manager = shell.input_transformer_manager
+    kind = type(shell)
+    return [
+        ("IPython's custom exception handlers", lambda: (shell.custom_exceptions, shell.CustomTB)),
+        ("IPython's input transformers", lambda: (shell.input_transformer_manager, *manager.cleanup_transforms, None,
+                                                  *manager.line_transforms, None, *shell.input_transformers_post)),
+        ("IPython's AST transformers", lambda: tuple(shell.ast_transformers)),
+        ("the shell's methods", lambda: sorted(k for k in vars(shell) if callable(getattr(kind, k, None)))),
+        ("the shell's output machinery", lambda: (shell.displayhook, shell.display_pub, shell.InteractiveTB,
+                                                  shell.SyntaxTB, shell.compile, type(shell))),
+    ]
+
+
+def isolation_works() -> str:
+    """Run an empty job through `grader.engine.isolation` once: "" when it works, else why not."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_end)
+            isolation.enter({"cwd": JOBS_DIR, "limits": {"disk_bytes": 1 << 20}}, write_end)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    _, status = os.waitpid(pid, 0)
+    with os.fdopen(read_end, "rb") as pipe:
+        said = pipe.read()
+    if status == 0 and not said:
+        return ""
+    try:
+        return protocol.FrameReader().feed(said)[0]["message"]
+    except (protocol.ProtocolError, IndexError, KeyError, TypeError):
+        return f"the isolation test ended with wait status {status}"
+
+
 def preload(names: list[str]) -> tuple[list[str], dict[str, str]]:
     """Import ``names``; returns the ones imported and the failures (name → error)."""
     loaded, failed = [], {}
@@ -319,6 +393,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="comma-separated modules to import before forking (skipped when not importable)")
     parser.add_argument("--traceback-mode", default="Plain", choices=TRACEBACK_MODES,
                         help="IPython traceback mode of the notebooks")
+    parser.add_argument("--isolate", action="store_true",
+                        help="run each notebook in namespaces of its own (in the bubblewrap sandbox)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     base_path = list(sys.path[1:])  # sys.path[0] is the server's own entry: children do not get it
@@ -330,11 +406,19 @@ def main(argv: list[str] | None = None) -> None:
     shell = build_shell(args.traceback_mode)
     loaded, failed = preload([name for name in args.preload.split(",") if name])
     warm_up(shell)
+    refuse_input()
+    guard = Snapshot(WATCHED, probes=shell_probes(shell))
+    isolation.become_subreaper()  # orphans of the notebooks come back here to be killed (Server._sweep_orphans)
+    isolation_error = ""
+    if args.isolate:
+        isolation.set_dumpable(False)  # notebooks (same uid) may not ptrace the server or read its memory
+        isolation_error = isolation_works()
     gc.collect()
     gc.freeze()  # the children share these pages; keep their garbage collector off them
-    server = Server(in_fd, out_fd, shell, base_path)
+    server = Server(in_fd, out_fd, shell, base_path, isolate=args.isolate, guard=guard)
     server.send({"t": "hello", "pid": os.getpid(), "python": sys.version, "preloaded": loaded, "failed": failed,
-                 "startup_seconds": time.perf_counter() - started})
+                 "startup_seconds": time.perf_counter() - started, "isolated": args.isolate,
+                 "isolation_error": isolation_error, "guarded": len(guard)})
     server.serve()
 
 

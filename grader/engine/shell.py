@@ -111,6 +111,9 @@ class EngineShell(InteractiveShell):
     display_pub_class = Type(EngineDisplayPublisher)
     displayhook_class = Type(EngineDisplayHook)
     hub: Any = None
+    limit_note: Any = None
+    """Set per notebook (`grader.engine.child`): (exception type, value) -> a sentence naming the resource limit
+    that error comes from (MemoryError at the memory limit...), or None."""
     keepkernel_on_exit: bool | None = None
     _last_traceback: list[str] | None = None
     _last_traceback_during_displayhook = False
@@ -140,10 +143,19 @@ class EngineShell(InteractiveShell):
         self._last_traceback_during_displayhook = False
         return super().run_cell(*args, **kwargs)
 
+    def error_value(self, etype: Any, evalue: Any) -> str:
+        """``str(evalue)``, with the limit it ran into named when it is a resource limit's error (`limit_note`)."""
+        text = str(evalue)
+        note = self.limit_note(etype, evalue) if self.limit_note is not None else None
+        if not note:
+            return text
+        self.hub.limit_hit(note)
+        return f"{text} [{note}]" if text else note
+
     def _showtraceback(self, etype: Any, evalue: Any, stb: Any) -> None:
         # try to preserve ordering of tracebacks and print statements (ipykernel's comment)
         self.hub.flush_all()
-        content = {"traceback": stb, "ename": str(etype.__name__), "evalue": str(evalue)}
+        content = {"traceback": stb, "ename": str(etype.__name__), "evalue": self.error_value(etype, evalue)}
         if getattr(self.displayhook, "msg", None) is not None:
             self._last_traceback_during_displayhook = True
         self.hub.iopub("error", json_clean(content))

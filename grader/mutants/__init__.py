@@ -97,7 +97,7 @@ def function_source(fn: Callable, *, rename_to: str) -> str:
     return re.sub(rf"^def {re.escape(fn.__name__)}\(", f"def {rename_to}(", source, count=1)
 
 
-MODULES: tuple[str, ...] = ("init_symmetry",)
+MODULES: tuple[str, ...] = ("backprop", "init_symmetry", "init_scale")
 """One module per assignment under grader/mutants/, each defining ``MUTANTS: MutantSet``."""
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -19,8 +20,20 @@ from pathlib import Path
 import matplotlib
 from nbformat import NotebookNode
 
+from grader.build import build_course
+from grader.course import EMBEDDED_COURSE, Course
+
 REPO = Path(__file__).resolve().parents[2]
-ASSIGNMENT = "init_symmetry"
+IGNORED = ("nnlib", "__pycache__", "release", "submitted", "autograded", "feedback", "*.db")
+"""What a copy of the course leaves behind: built helpers and everything nbgrader generates."""
+
+
+def copy_course(root: Path) -> Course:
+    """A copy of assignments/ at ``root`` with every helper package built (the repository's course is untouched)."""
+    shutil.copytree(EMBEDDED_COURSE, root, ignore=shutil.ignore_patterns(*IGNORED))
+    course = Course.at(root)
+    build_course(course)
+    return course
 
 
 def nbgrader_meta(cell: NotebookNode) -> dict:
@@ -30,6 +43,12 @@ def nbgrader_meta(cell: NotebookNode) -> dict:
 def is_test_cell(cell: NotebookNode) -> bool:
     meta = nbgrader_meta(cell)
     return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def graded_part(cell: NotebookNode) -> bool:
+    """Cells a test cell depends on: every cell nbgrader tracks (locked setup and settings, solution cells, test
+    cells), without the experiments between them."""
+    return bool(nbgrader_meta(cell))
 
 
 @dataclass(frozen=True)

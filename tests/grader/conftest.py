@@ -23,8 +23,10 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from nbgrader.converters import GenerateAssignment
 from nbgrader.coursedir import CourseDirectory
 
-from grader.coursedir import ensure_alembic_on_path, load_config, nbgrader_logger, quiet_sqlalchemy
+from grader.course import ensure_alembic_on_path, load_config, nbgrader_logger, quiet_sqlalchemy
+from grader.engine.base import Executor
 from grader.engine.jobs import Job, JobResult
+from grader.mutants import Mutant
 
 ASSIGNMENT = "ps1"
 HIDDEN_LINES = (
@@ -169,7 +171,19 @@ def submit(
     return path
 
 
-class FakeExecutor:
+def ps1_mutant(name: str, cell: str, body: str, targets: tuple[str, ...], expect: tuple[str, ...]) -> Mutant:
+    """A typical mistake in ps1: ``body`` as the code of solution cell ``cell`` (``square`` or ``cube``)."""
+    return Mutant(name, ASSIGNMENT, cell, f"def {cell}(x):\n{body}\n", targets, expect, f"I wrote{body}")
+
+
+PS1_MUTANTS = (
+    ps1_mutant("cube_times_three", "cube", CUBE_WRONG, ("test_cube",), ("cube(2) should be 8",)),
+    ps1_mutant("square_keeps_sign", "square", SQUARE_HIDDEN_FAIL, ("test_square",), ("NEGATIVE",)),
+)
+"""The mistake library of ps1: both lose points on their target, the second on a hidden test only."""
+
+
+class FakeExecutor(Executor):
     """An execution step that runs nothing: every code cell gets no output (a pass), except the test cells named
     in ``fail[student]``, which get an AssertionError with the given message. Records the jobs it saw."""
 

@@ -15,7 +15,7 @@ from nbgrader.api import Gradebook
 
 from grader import autograde
 from grader.autograde import FAILED, GRADED, SKIPPED, mark_not_run
-from grader.coursedir import quiet_sqlalchemy
+from grader.course import quiet_sqlalchemy
 from grader.engine.jobs import CellRun, JobResult
 from grader.errors import AssignmentNotFoundError, UsageError
 from tests.grader.conftest import (
@@ -43,8 +43,10 @@ def cell_scores(course: Path) -> dict[str, dict[str, tuple]]:
 
 
 @pytest.mark.slow
-def test_a_batch_of_broken_submissions_grades_the_others_normally(course: Path) -> None:
-    """Does each broken notebook get its own error line and zero where it must, while the rest score normally?"""
+@pytest.mark.parametrize("executor", ["fork", "kernel"])
+def test_a_batch_of_broken_submissions_grades_the_others_normally(course: Path, executor: str) -> None:
+    """Does each broken notebook get its own error line and zero where it must, while the rest score normally,
+    with the fork engine (the default) and with nbgrader's kernel path alike?"""
     submit(course, "good", fill(course))
     submit(course, "hidden_fail", fill(course, square=SQUARE_HIDDEN_FAIL))
     submit(course, "badjson", raw='{"cells": [ this is not json')
@@ -60,7 +62,7 @@ def test_a_batch_of_broken_submissions_grades_the_others_normally(course: Path) 
     submit(course, "killer", fill(course, cube=CUBE_OK + "\nimport os, signal\nos.kill(os.getpid(), signal.SIGKILL)"))
     submit(course, "exiter", fill(course, cube=CUBE_OK + "\nimport os\nos._exit(3)"))
 
-    result = autograde.run(course=course, assignment=ASSIGNMENT, jobs=2)
+    result = autograde.run(course=course, assignment=ASSIGNMENT, jobs=2, executor=executor)
     reports = {r.student: r for r in result.reports}
     scores = cell_scores(course)
 
@@ -91,11 +93,20 @@ def test_a_batch_of_broken_submissions_grades_the_others_normally(course: Path) 
     # an endless loop is interrupted at the time limit: that test fails, the others run
     assert scores["loop"]["test_square"][0] == 0.0 and scores["loop"]["test_cube"][0] == 1.0
     assert any("ran past the 2 s limit" in p for p in reports["loop"].problems)
-    # a dead kernel: cells before it keep their points, the cells from it on score 0
+    # a dead process: cells before it keep their points, the cell that stopped it and every later one score 0,
+    # and the line names that cell by its grade_id
     for student in ("killer", "exiter"):
         assert scores[student]["test_square"][0] == 2.0
         assert scores[student]["test_cube"][0] == 0.0
-        assert any("kernel died" in p and "'cube'" in p for p in reports[student].problems)
+    died = {
+        "fork": {"killer": "the notebook's process was killed by SIGKILL", "exiter": "the notebook's process exited "
+                 "with code 3"},
+        "kernel": {"killer": "the kernel died", "exiter": "the kernel died"},
+    }[executor]
+    for student, how in died.items():
+        assert f"ps1.ipynb: {how} during cell 'cube'; that cell and every later code cell scored 0" in (
+            reports[student].problems
+        )
     # written answers are left for a person except where the notebook could not be read
     assert scores["good"]["explain"][:2] == (None, True)
 
@@ -228,12 +239,15 @@ def test_cells_that_never_ran_get_an_error_so_nbgrader_scores_them_zero(course: 
         id="x/ps1",
         notebook=nb,
         status="died",
-        message="the kernel died",
+        message=f"the notebook's process was killed by SIGKILL during cell {index}",
         cells=(CellRun(index=index, seconds=0.0, status="died"),),
         not_run=tuple(later),
+        stopped=index,
     )
     mark_not_run(nb, result)
     assert utils.determine_grade(test_cube)[0] == 0.0
     assert cell(nb, "cube").outputs[-1]["ename"] == "ExecutionStopped"
-    assert test_cube.outputs[-1]["ename"] == "NotRun" and "'cube'" in test_cube.outputs[-1]["evalue"]
+    assert cell(nb, "cube").outputs[-1]["evalue"] == "the notebook's process was killed by SIGKILL during this cell"
+    assert test_cube.outputs[-1]["ename"] == "NotRun"
+    assert test_cube.outputs[-1]["evalue"] == "not run: the notebook's process was killed by SIGKILL during cell 'cube'"
     assert cell(nb, "test_square").outputs == []  # ran before the failure: untouched

@@ -15,7 +15,7 @@ import pytest
 
 from grader import build
 from grader.build import BuildError, build_course, build_helpers, helper_specs, rewrite_imports
-from grader.course import DEFAULT_COURSE, Course
+from grader.course import EMBEDDED_COURSE, Course
 from reference.data import circles
 from reference.init import initialize
 from reference.train import train
@@ -43,7 +43,7 @@ def _reference(tmp_path: Path, modules: dict[str, str]) -> Path:
 @pytest.fixture
 def real_course(tmp_path) -> Course:
     root = tmp_path / "assignments"
-    shutil.copytree(DEFAULT_COURSE, root, ignore=shutil.ignore_patterns("nnlib", "__pycache__", "*.db"))
+    shutil.copytree(EMBEDDED_COURSE, root, ignore=shutil.ignore_patterns("nnlib", "__pycache__", "*.db"))
     return Course.at(root)
 
 
@@ -204,13 +204,13 @@ def test_a_malformed_manifest_names_the_config_file(tmp_path, manifest):
 
 def test_every_built_package_of_the_course_is_git_ignored():
     ignored = (REPO / ".gitignore").read_text().splitlines()
-    for spec in helper_specs(Course.at(DEFAULT_COURSE)).values():
+    for spec in helper_specs(Course.at(EMBEDDED_COURSE)).values():
         assert f"assignments/source/{spec.assignment}/{spec.package}/" in ignored
 
 
 def test_the_backprop_solution_ships_only_after_backprop():
     """network.py is the solution of `backprop`: that assignment must withhold it (vacuous until backprop exists)."""
-    specs = helper_specs(Course.at(DEFAULT_COURSE))
+    specs = helper_specs(Course.at(EMBEDDED_COURSE))
     assert "network" in specs["init_symmetry"].ship
     if "backprop" in specs:
         assert "network" in specs["backprop"].withhold and "network" not in specs["backprop"].ship

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from grader import cli
-from tests.grader.conftest import ASSIGNMENT, CUBE_WRONG, FakeExecutor, fill, submit
+from tests.grader.conftest import ASSIGNMENT, CUBE_WRONG, PS1_MUTANTS, FakeExecutor, fill, submit
 
 WORKFLOW = Path(__file__).resolve().parents[2] / "docs" / "examples" / "course-ci.yml"
 
@@ -29,12 +29,17 @@ def test_bad_usage_exits_2(course: Path, tmp_path: Path, capsys) -> None:
     assert bad_jobs.value.code == 2
     assert cli.main(["autograde", "ps9", "--course", str(course)]) == 2
     assert cli.main(["export", "--course", str(tmp_path / "nowhere")]) == 2
-    assert cli.main(["autograde", ASSIGNMENT, "--course", str(course), "--executor", "teleport"]) == 2
     assert "not in the gradebook" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as bad_executor:
+        cli.main(["autograde", ASSIGNMENT, "--course", str(course), "--executor", "teleport"])
+    assert bad_executor.value.code == 2
+    assert "invalid choice: 'teleport' (choose from 'fork', 'kernel')" in capsys.readouterr().err
+    assert cli.main(["validate", "ps9", "--course", str(course)]) == 2
+    assert "no source folder for: ps9 (assignments in" in capsys.readouterr().err
 
 
 def test_every_command_has_help(capsys) -> None:
-    for name in ("release", "collect", "autograde", "feedback", "export", "check"):
+    for name in ("release", "collect", "autograde", "feedback", "export", "check", "validate", "demo"):
         with pytest.raises(SystemExit) as done:
             cli.main([name, "--help"])
         assert done.value.code == 0
@@ -71,13 +76,18 @@ def test_autograde_exit_code_is_1_when_a_submission_cannot_be_graded(course: Pat
     assert "bad: ps1.ipynb is not a readable notebook" in captured.out
     assert "[2/2]" in captured.err  # plain progress lines when not on a terminal
     assert cli.main(["autograde", ASSIGNMENT, "--course", str(course), "--student", "ann", "--no-progress"]) == 0
+    # run again: ann is skipped, bad is tried again and still reported
+    assert cli.main(["autograde", ASSIGNMENT, "--course", str(course), "--no-progress"]) == 1
+    captured = capsys.readouterr()
+    assert "ann: skipped 3/4" in captured.err and "bad: failed 0/4" in captured.err
 
 
 def test_the_cli_constants_match_the_library() -> None:
-    from grader import coursedir, export
+    from grader import autograde, course, engine, export
 
-    assert cli.DEFAULT_COURSE == coursedir.DEFAULT_COURSE
+    assert cli.DEFAULT_COURSE == course.DEFAULT_COURSE
     assert set(cli.EXPORT_FORMATS) == set(export.FORMATS)
+    assert set(cli.EXECUTORS) == set(engine.EXECUTORS) and cli.EXECUTORS[0] == autograde.DEFAULT_EXECUTOR
 
 
 def test_the_console_script_is_installed() -> None:
@@ -102,9 +112,14 @@ def test_the_example_workflows_commands_work(course: Path, tmp_path: Path, monke
     """Do the grader commands of docs/examples/course-ci.yml, as written, work on a course?
 
     Each line is expanded as the shell would (its $VARIABLES, its quotes) and run in this process; a line ending
-    in ``|| test $? -eq 1`` may exit 0 or 1, every other line must exit 0.
+    in ``|| test $? -eq 1`` may exit 0 or 1, every other line must exit 0. `grader validate` runs with ps1's
+    mistake library.
     """
+    from grader import validate
+
+    monkeypatch.setattr(validate, "mutants_for", lambda name: list(PS1_MUTANTS) if name == ASSIGNMENT else [])
     commands = workflow_commands()
+    assert any(c.startswith("grader validate") for c in commands)
     assert any(c.startswith("grader autograde") for c in commands)
     assert any("--format junit" in c for c in commands)
     work = tmp_path / "repo"
@@ -123,12 +138,10 @@ def test_the_example_workflows_commands_work(course: Path, tmp_path: Path, monke
     for command in commands:
         line, _, fallback = command.partition("||")
         argv = shlex.split(os.path.expandvars(line))
-        if argv[1] not in cli.COMMANDS:  # `grader validate` is added on top of this library
-            continue
         allowed = {0, 1} if fallback.strip() == "test $? -eq 1" else {0}
         assert cli.main(argv[1:]) in allowed, command
         ran.append(argv[1])
-    assert {"release", "collect", "autograde", "feedback", "export"} <= set(ran)
+    assert {"release", "validate", "collect", "autograde", "feedback", "export"} <= set(ran)
     suites = {s.get("name"): s for s in ET.parse(work / "grades.xml").getroot().iter("testsuite")}
     assert set(suites) == {f"{ASSIGNMENT}/ann", f"{ASSIGNMENT}/bob", f"{ASSIGNMENT}/cid"}
     assert suites[f"{ASSIGNMENT}/bob"].get("failures") == "1"

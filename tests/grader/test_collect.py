@@ -11,7 +11,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from grader import collect
-from grader.coursedir import quiet_sqlalchemy
+from grader.course import quiet_sqlalchemy
 from grader.errors import UsageError
 from tests.grader.conftest import ASSIGNMENT, fill
 

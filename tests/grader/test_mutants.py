@@ -9,7 +9,7 @@ import builtins
 import nbformat
 import pytest
 
-from grader.course import DEFAULT_COURSE
+from grader.course import EMBEDDED_COURSE
 from grader.mutants import MUTANTS, Mutant, MutantSet, function_source, get_mutant, mutants_for
 
 NOTEBOOK_GLOBALS = {"np", "warnings", "plt"}
@@ -17,7 +17,7 @@ NOTEBOOK_GLOBALS = {"np", "warnings", "plt"}
 
 
 def _cells(assignment: str) -> dict[str, nbformat.NotebookNode]:
-    nb = nbformat.read(DEFAULT_COURSE / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    nb = nbformat.read(EMBEDDED_COURSE / "source" / assignment / f"{assignment}.ipynb", as_version=4)
     return {c.metadata.nbgrader.grade_id: c for c in nb.cells if "nbgrader" in c.metadata}
 
 

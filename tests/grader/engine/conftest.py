@@ -45,8 +45,9 @@ def clean_env() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def fork() -> Iterator[LocalForkExecutor]:
-    """One warm server for the session (about a second to start), two notebooks at a time."""
-    with LocalForkExecutor(jobs=2) as executor:
+    """One warm server for the session (about a second to start), two notebooks at a time, unsandboxed (what the
+    sandbox changes is pinned by test_engine_sandbox.py)."""
+    with LocalForkExecutor(jobs=2, sandbox="none") as executor:
         yield executor
 
 

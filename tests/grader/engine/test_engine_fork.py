@@ -148,7 +148,7 @@ def test_stopping_early_cancels_running_jobs(make_nb, tmp_path):
     """Does abandoning map() kill the notebooks still running, leaving no process behind?"""
     sleeper = make_nb("import os, pathlib, time\npathlib.Path(f'{os.getpid()}.pid').write_text('')\ntime.sleep(60)")
     jobs = [Job("quick", make_nb("1"), str(tmp_path))] + [Job(f"slow{i}", sleeper, str(tmp_path)) for i in (1, 2)]
-    with LocalForkExecutor(jobs=3) as executor:
+    with LocalForkExecutor(jobs=3, sandbox="none") as executor:
         results = executor.map(jobs)
         assert next(results).id == "quick"
         deadline = time.monotonic() + 10
@@ -176,7 +176,7 @@ def test_a_notebook_that_kills_the_server_does_not_take_others_down(make_nb, tmp
     """When a notebook kills the warm server, do the other running notebooks still finish ok?"""
     killer = make_nb("import os, signal, time\ntime.sleep(0.3)\nos.kill(os.getppid(), signal.SIGKILL)")
     victim = make_nb("import time\ntime.sleep(0.8)\nprint('finished')")
-    with LocalForkExecutor(jobs=2) as executor:
+    with LocalForkExecutor(jobs=2, sandbox="none") as executor:
         results = {
             r.id: r for r in executor.map([Job("killer", killer, str(tmp_path)), Job("victim", victim, str(tmp_path))])
         }
@@ -202,6 +202,6 @@ def test_a_cell_that_forges_its_reply_and_blocks_the_alarm_is_still_stopped(make
 
 def test_a_server_that_cannot_start_is_an_exception_not_a_hang(make_nb, tmp_path):
     """Does a broken server command (here: a sandbox prefix that fails) raise EngineStartError at once?"""
-    executor = LocalForkExecutor(jobs=1, command_prefix=["false"])
+    executor = LocalForkExecutor(jobs=1, sandbox="none", command_prefix=["false"])
     with pytest.raises(EngineStartError, match="did not start"):
         list(executor.map([Job("j", make_nb("1"), str(tmp_path))]))

@@ -40,6 +40,11 @@ SOLUTION_CALLS = {
 
 
 @pytest.fixture(scope="module")
+def assignment() -> str:
+    return "init_symmetry"
+
+
+@pytest.fixture(scope="module")
 def settings(source_nb) -> dict:
     """The names the notebook's ``settings`` cell defines (SEED, X_train, LAYER_DIMS, LR, STEPS, ...)."""
     cell = next(c for c in source_nb.cells if nbgrader_meta(c).get("grade_id") == "settings")

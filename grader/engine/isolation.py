@@ -1,0 +1,194 @@
+"""Inside the sandbox: a world of its own for each notebook's process, so that notebooks cannot reach each other.
+
+The warm server runs in one bubblewrap sandbox (`grader.engine.sandbox`) and forks a process per job; without more,
+those processes would share the sandbox's uid, /tmp, process list and staging folder. `enter`, called in the fork
+(S) before any of the job's code runs, gives the job its own:
+
+- user, mount, pid and ipc namespaces (``unshare``; the uid stays the same, mapped onto itself). A notebook counts
+  its processes in its own user namespace, so ``Limits.processes`` holds a fork bomb to that notebook alone;
+- a tmpfs of ``Limits.disk_bytes`` at `NOTEBOOK_HOME`, holding a copy of the job's staged folder (the notebook runs
+  in it) and the notebook's /tmp and /dev/shm; it vanishes with the namespace: nothing the notebook writes
+  survives it or reaches the host's disk;
+- the staging folder covered by an empty read-only tmpfs (no other job's files are visible);
+- a pid 1 for the new pid namespace: a ``sleep`` spawned without copying the server (vfork and exec; no
+  capability survives the exec). Then S forks N, the notebook's process (pid 2), which mounts the namespace's
+  /proc (it sees no process but its own, its children and that ``sleep``) and drops every capability before any
+  of the job's code runs. S waits for N, kills the ``sleep`` (the kernel then kills everything left in the
+  namespace: an escaped fork bomb included) and ends as N ended (exit code or signal), so the server sees the
+  notebook's own status, and its ``wait4`` on S counts N's CPU time. When the server kills S's process group at a
+  time limit, N (parent-death signal) and the ``sleep`` (same group) go with it.
+
+N cannot signal or ptrace the server or another notebook (they are outside its pid namespace), cannot kill its
+pid 1 (the kernel protects a namespace's init from its own members), and cannot undo the mounts (no capabilities;
+``no_new_privs``). Everything here is Linux system calls through ctypes; the sandbox itself is bubblewrap's.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import shutil
+import signal
+from typing import Any, NoReturn
+
+from grader.engine import protocol
+from grader.engine.sandbox import JOBS_DIR, NOTEBOOK_HOME
+
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x08000000, 0x10000000, 0x20000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 4096, 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 36, 38
+PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+CAPABILITY_VERSION_3 = 0x20080522
+LAST_CAPABILITY = 63
+
+INIT_PROGRAMS = ("/usr/bin/sleep", "/bin/sleep")
+"""What may serve as pid 1 of a notebook's namespace (it only waits to be killed)."""
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class IsolationError(OSError):
+    """A namespace, mount or capability call failed."""
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise IsolationError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _bytes(text: str | None) -> bytes | None:
+    return None if text is None else text.encode()
+
+
+def _mount(source: str | None, target: str, kind: str | None, flags: int, data: str | None = None) -> None:
+    _check(_libc.mount(_bytes(source), _bytes(target), _bytes(kind), ctypes.c_ulong(flags), _bytes(data)),
+           f"mount {kind or source} on {target}")
+
+
+def _prctl(option: int, arg: int = 0) -> int:
+    return _libc.prctl(option, ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def drop_capabilities() -> None:
+    """No capability left (bounding, ambient, effective, permitted, inheritable) and ``no_new_privs`` set."""
+    for cap in range(LAST_CAPABILITY + 1):
+        if _prctl(PR_CAPBSET_DROP, cap) != 0 and ctypes.get_errno() != 22:  # EINVAL: beyond the kernel's last cap
+            _check(-1, f"dropping capability {cap} from the bounding set")
+    _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
+    header, data = _CapHeader(CAPABILITY_VERSION_3, 0), (_CapData * 2)()
+    _check(_libc.capset(ctypes.byref(header), data), "capset")
+    _check(_prctl(PR_SET_NO_NEW_PRIVS, 1), "no_new_privs")
+
+
+def set_dumpable(dumpable: bool) -> None:
+    """PR_SET_DUMPABLE: a process that is not dumpable cannot be ptraced or have its memory read by its uid."""
+    _prctl(PR_SET_DUMPABLE, int(dumpable))
+
+
+def become_subreaper() -> None:
+    """PR_SET_CHILD_SUBREAPER: orphaned descendants of this process are re-parented to it, not to init."""
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as file:
+        file.write(text)
+
+
+def _fail(event_fd: int, message: str) -> NoReturn:
+    """Tell the server this job could not start, and end S."""
+    protocol.write_all(event_fd, protocol.encode({"t": "fatal", "status": "error", "message": message}))
+    os._exit(1)
+
+
+def _make_world(job: dict[str, Any]) -> str:
+    """In S: the namespaces and mounts of the job; returns the folder the notebook runs in."""
+    uid, gid = os.getuid(), os.getgid()
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"{uid} {uid} 1")
+    _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    disk = (job.get("limits") or {}).get("disk_bytes")
+    size = f"size={int(disk)}," if disk is not None else ""
+    _mount("tmpfs", NOTEBOOK_HOME, "tmpfs", MS_NOSUID | MS_NODEV, f"{size}mode=0755,uid={uid},gid={gid}")
+    staged = str(job["cwd"])
+    if not os.path.isdir(staged):
+        raise FileNotFoundError(f"no such folder: {os.path.basename(staged)}")
+    work = os.path.join(NOTEBOOK_HOME, os.path.basename(staged))
+    shutil.copytree(staged, work, symlinks=True)
+    os.chmod(work, 0o755)
+    tmp = os.path.join(NOTEBOOK_HOME, ".tmp")
+    os.mkdir(tmp)
+    os.chmod(tmp, 0o1777)
+    for target in ("/tmp", "/dev/shm"):
+        if os.path.isdir(target):
+            _mount(tmp, target, None, MS_BIND)
+    _mount("tmpfs", JOBS_DIR, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555")
+    return work
+
+
+def enter(job: dict[str, Any], event_fd: int) -> dict[str, Any]:
+    """Called in the server's fork S: build the job's world and return, in the notebook's process N only, the job
+    to run there (``cwd`` its private folder, ``home`` set, ``isolated`` true). S never returns."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    set_dumpable(True)  # the server is not dumpable; S must be, to write its own uid_map
+    try:
+        work = _make_world(job)
+        init = _spawn_init()
+        notebook = os.fork()
+    except Exception as exc:
+        _fail(event_fd, f"could not start the notebook in its sandbox: {exc}")
+    if notebook:
+        os.close(event_fd)
+        _relay(notebook, init)
+    try:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # S killed at a limit: N goes too (and S's group, pid 1 with it)
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        drop_capabilities()
+    except Exception as exc:
+        _fail(event_fd, f"could not start the notebook in its sandbox: {exc}")
+    return {**job, "cwd": work, "home": NOTEBOOK_HOME, "isolated": True}
+
+
+def _spawn_init() -> int | None:
+    """pid 1 of the new pid namespace: a ``sleep`` started with vfork+exec (no copy of the server's memory, no
+    capabilities left after exec), so that the notebook is an ordinary process (it can kill itself with a signal,
+    SIGXCPU stops it) and the namespace lives until S kills this init. None when there is no ``sleep``: the
+    notebook is then pid 1 itself."""
+    for sleep in INIT_PROGRAMS:
+        if os.access(sleep, os.X_OK):
+            return os.posix_spawn(sleep, [sleep, "2147483647"], {})
+    return None
+
+
+def _relay(notebook: int, init: int | None) -> NoReturn:
+    """In S: wait for the notebook's process N, end its namespace (kill pid 1: every process left in it dies),
+    then end as N ended (its exit code, or its signal). The server's ``wait4`` on S also counts N's CPU time."""
+    while True:
+        try:
+            _, status = os.waitpid(notebook, 0)
+            break
+        except InterruptedError:
+            continue
+    if init is not None:
+        os.kill(init, signal.SIGKILL)
+        os.waitpid(init, 0)
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        if number not in (signal.SIGKILL, signal.SIGSTOP):  # the two that have no handler to reset
+            signal.signal(number, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [number])
+        os.kill(os.getpid(), number)
+        os._exit(128 + number)
+    os._exit(os.waitstatus_to_exitcode(status))

@@ -1,0 +1,382 @@
+"""Typical mistakes in ``backprop``: wrong layer functions, wrong whole-network passes, a wrong gradient checker and
+misread experiments.
+
+Each function below is a complete wrong version of a notebook function, named after its mistake; the decorator says
+which solution cell it replaces, which test cells must lose points and which words their message must contain. Only
+``np`` may be used inside them (each mutant brings its own helpers, so that it fails for its own mistake only).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.mutants import MutantSet
+
+MUTANTS = MutantSet("backprop")
+
+# --- linear_forward / linear_backward -----------------------------------------------------------------------------
+
+
+@MUTANTS.function(
+    cell="linear_forward",
+    replaces="linear_forward",
+    targets=("test_linear_forward",),
+    expect=("forgot to add the bias",),
+    description="I computed Z = W A_prev and forgot the bias",
+)
+def linear_forward_no_bias(A_prev, W, b):
+    Z = W @ A_prev
+    cache = (A_prev, W, b)
+    return Z, cache
+
+
+@MUTANTS.function(
+    cell="linear_backward",
+    replaces="linear_backward",
+    targets=("test_linear_backward_shapes",),
+    expect=("transposed",),
+    description="I computed dW = A_prev dZ^T, the transpose of the gradient",
+)
+def linear_backward_dW_transposed(dZ, cache):
+    A_prev, W, _ = cache
+    dW = A_prev @ dZ.T
+    db = np.sum(dZ, axis=1, keepdims=True)
+    dA_prev = W.T @ dZ
+    return dA_prev, dW, db
+
+
+@MUTANTS.function(
+    cell="linear_backward",
+    replaces="linear_backward",
+    targets=("test_linear_backward_shapes",),
+    expect=("keepdims=True",),
+    description="I summed dZ over axis 1 without keepdims, so db came out 1-D",
+)
+def linear_backward_db_no_keepdims(dZ, cache):
+    A_prev, W, _ = cache
+    dW = dZ @ A_prev.T
+    db = np.sum(dZ, axis=1)
+    dA_prev = W.T @ dZ
+    return dA_prev, dW, db
+
+
+@MUTANTS.function(
+    cell="linear_backward",
+    replaces="linear_backward",
+    targets=("test_linear_backward_shapes",),
+    expect=("axis 0", "examples"),
+    description="I summed dZ over axis 0 (the units) instead of over the examples",
+)
+def linear_backward_db_wrong_axis(dZ, cache):
+    A_prev, W, _ = cache
+    dW = dZ @ A_prev.T
+    db = np.sum(dZ, axis=0, keepdims=True)
+    dA_prev = W.T @ dZ
+    return dA_prev, dW, db
+
+
+@MUTANTS.function(
+    cell="linear_backward",
+    replaces="linear_backward",
+    targets=("test_linear_backward_values",),
+    expect=("divided by m", "mean loss"),
+    description="I divided dW and db by m in linear_backward, as another course does, though dZ already has the 1/m",
+)
+def linear_backward_divides_by_m(dZ, cache):
+    A_prev, W, _ = cache
+    m = A_prev.shape[1]
+    dW = dZ @ A_prev.T / m
+    db = np.sum(dZ, axis=1, keepdims=True) / m
+    dA_prev = W.T @ dZ
+    return dA_prev, dW, db
+
+
+# --- activation backward passes -----------------------------------------------------------------------------------
+
+
+@MUTANTS.function(
+    cell="sigmoid_backward",
+    replaces="sigmoid_backward",
+    targets=("test_sigmoid_backward",),
+    expect=("used z where the formula needs a",),
+    description="I wrote dA * Z * (1 - Z), putting Z where the formula a(1 - a) needs a = sigmoid(Z)",
+)
+def sigmoid_backward_Z_as_A(dA, Z):
+    return dA * Z * (1 - Z)
+
+
+@MUTANTS.function(
+    cell="sigmoid_backward",
+    replaces="sigmoid_backward",
+    targets=("test_sigmoid_backward",),
+    expect=("in place",),
+    description="I multiplied dA in place (dA *= ...) and returned it, which changes the caller's array",
+)
+def sigmoid_backward_in_place(dA, Z):
+    s = 1 / (1 + np.exp(-np.clip(Z, -500, 500)))
+    dA *= s * (1 - s)
+    return dA
+
+
+@MUTANTS.function(
+    cell="tanh_backward",
+    replaces="tanh_backward",
+    targets=("test_tanh_backward",),
+    expect=("derivative at a = g(z) instead of at z",),
+    description="I took the derivative at A = tanh(Z): 1 - tanh(A)^2 instead of 1 - tanh(Z)^2",
+)
+def tanh_backward_at_A(dA, Z):
+    A = np.tanh(Z)
+    return dA * (1 - np.tanh(A) ** 2)
+
+
+@MUTANTS.function(
+    cell="relu_backward",
+    replaces="relu_backward",
+    targets=("test_relu_backward",),
+    expect=("in place",),
+    description="I set dA[Z <= 0] = 0 and returned dA, which changes the caller's array",
+)
+def relu_backward_in_place(dA, Z):
+    dA[Z <= 0] = 0
+    return dA
+
+
+@MUTANTS.function(
+    cell="relu_backward",
+    replaces="relu_backward",
+    targets=("test_relu_backward",),
+    expect=("max(0, z) itself",),
+    description="I multiplied dA by relu(Z) instead of by the derivative of relu",
+)
+def relu_backward_times_relu(dA, Z):
+    return dA * np.maximum(Z, 0)
+
+
+# --- model_forward / model_backward -------------------------------------------------------------------------------
+
+
+@MUTANTS.function(
+    cell="model_forward",
+    replaces="model_forward",
+    targets=("test_model_forward",),
+    expect=("apply the last layer's activation",),
+    description="I returned the last layer's Z as AL, without its sigmoid",
+)
+def model_forward_no_output_activation(X, params, activations):
+    forward = {"sigmoid": lambda Z: 1 / (1 + np.exp(-Z)), "relu": lambda Z: np.maximum(Z, 0), "tanh": np.tanh}
+    caches = []
+    A = X
+    L = len(activations)
+    for l in range(1, L + 1):
+        A_prev = A
+        Z = params[f"W{l}"] @ A_prev + params[f"b{l}"]
+        A = forward[activations[l - 1]](Z) if l < L else Z
+        caches.append(((A_prev, params[f"W{l}"], params[f"b{l}"]), Z))
+    return A, caches
+
+
+@MUTANTS.function(
+    cell="model_backward",
+    replaces="model_backward",
+    targets=("test_model_backward_values",),
+    expect=("1/m is missing",),
+    description="I started from dZL = AL - Y and forgot that the loss is a mean over the m examples",
+)
+def model_backward_missing_1_over_m(AL, Y, caches, activations):
+    derivative = {
+        "sigmoid": lambda Z: np.exp(-Z) / (1 + np.exp(-Z)) ** 2,
+        "relu": lambda Z: (Z > 0).astype(float),
+        "tanh": lambda Z: 1 - np.tanh(Z) ** 2,
+    }
+    grads = {}
+    dZ = AL - Y
+    for l in range(len(caches), 0, -1):
+        (A_prev, W, _), _ = caches[l - 1]
+        grads[f"dW{l}"] = dZ @ A_prev.T
+        grads[f"db{l}"] = np.sum(dZ, axis=1, keepdims=True)
+        if l > 1:
+            dZ = (W.T @ dZ) * derivative[activations[l - 2]](caches[l - 2][1])
+    return grads
+
+
+@MUTANTS.function(
+    cell="model_backward",
+    replaces="model_backward",
+    targets=("test_model_backward_values",),
+    expect=("in place",),
+    description="I wrote dZ = AL; dZ -= Y; dZ /= m, which changes AL itself",
+)
+def model_backward_mutates_AL(AL, Y, caches, activations):
+    derivative = {
+        "sigmoid": lambda Z: np.exp(-Z) / (1 + np.exp(-Z)) ** 2,
+        "relu": lambda Z: (Z > 0).astype(float),
+        "tanh": lambda Z: 1 - np.tanh(Z) ** 2,
+    }
+    grads = {}
+    dZ = AL
+    dZ -= Y
+    dZ /= Y.shape[1]
+    for l in range(len(caches), 0, -1):
+        (A_prev, W, _), _ = caches[l - 1]
+        grads[f"dW{l}"] = dZ @ A_prev.T
+        grads[f"db{l}"] = np.sum(dZ, axis=1, keepdims=True)
+        if l > 1:
+            dZ = (W.T @ dZ) * derivative[activations[l - 2]](caches[l - 2][1])
+    return grads
+
+
+@MUTANTS.function(
+    cell="model_backward",
+    replaces="model_backward",
+    targets=("test_model_backward_values",),
+    expect=("activations[l-1] for layer l",),
+    description="Going down the layers I used the activation of the layer above (activations[l - 1] for layer l - 1)",
+)
+def model_backward_wrong_layer_activation(AL, Y, caches, activations):
+    derivative = {
+        "sigmoid": lambda Z: np.exp(-Z) / (1 + np.exp(-Z)) ** 2,
+        "relu": lambda Z: (Z > 0).astype(float),
+        "tanh": lambda Z: 1 - np.tanh(Z) ** 2,
+    }
+    grads = {}
+    dZ = (AL - Y) / Y.shape[1]
+    for l in range(len(caches), 0, -1):
+        (A_prev, W, _), _ = caches[l - 1]
+        grads[f"dW{l}"] = dZ @ A_prev.T
+        grads[f"db{l}"] = np.sum(dZ, axis=1, keepdims=True)
+        if l > 1:
+            dZ = (W.T @ dZ) * derivative[activations[l - 1]](caches[l - 2][1])
+    return grads
+
+
+# --- numerical_gradient / relative_difference ----------------------------------------------------------------------
+
+
+@MUTANTS.function(
+    cell="numerical_gradient",
+    replaces="numerical_gradient",
+    targets=("test_numerical_gradient_values",),
+    expect=("one-sided",),
+    description="I used (f(x + eps) - f(x)) / eps, a one-sided difference",
+)
+def numerical_gradient_one_sided(f, x, eps=1e-7):
+    grad = np.zeros(x.shape)
+    f_x = f(x)
+    for i in np.ndindex(x.shape):
+        x_plus = x.copy()
+        x_plus[i] += eps
+        grad[i] = (f(x_plus) - f_x) / eps
+    return grad
+
+
+@MUTANTS.function(
+    cell="numerical_gradient",
+    replaces="numerical_gradient",
+    targets=("test_numerical_gradient_values",),
+    expect=("2 * eps",),
+    description="I divided f(x + eps) - f(x - eps) by eps instead of 2 eps",
+)
+def numerical_gradient_divides_by_eps(f, x, eps=1e-7):
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        x_plus, x_minus = x.copy(), x.copy()
+        x_plus[i] += eps
+        x_minus[i] -= eps
+        grad[i] = (f(x_plus) - f(x_minus)) / eps
+    return grad
+
+
+@MUTANTS.function(
+    cell="numerical_gradient",
+    replaces="numerical_gradient",
+    targets=("test_numerical_gradient_values",),
+    expect=("ignored the eps argument",),
+    description="I wrote the step 1e-7 into the code instead of using eps",
+)
+def numerical_gradient_ignores_eps(f, x, eps=1e-7):
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        x_plus, x_minus = x.copy(), x.copy()
+        x_plus[i] += 1e-7
+        x_minus[i] -= 1e-7
+        grad[i] = (f(x_plus) - f(x_minus)) / 2e-7
+    return grad
+
+
+@MUTANTS.function(
+    cell="numerical_gradient",
+    replaces="numerical_gradient",
+    targets=("test_numerical_gradient_input",),
+    expect=("in place", "not the same"),
+    description="I moved x[i] in place by +eps and -2 eps and never put it back",
+)
+def numerical_gradient_leaves_x_perturbed(f, x, eps=1e-7):
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        x[i] += eps
+        f_plus = f(x)
+        x[i] -= 2 * eps
+        f_minus = f(x)
+        grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
+@MUTANTS.function(
+    cell="relative_difference",
+    replaces="relative_difference",
+    targets=("test_relative_difference",),
+    expect=("denominator",),
+    description="I divided ||grad - grad_approx|| by ||grad|| only",
+)
+def relative_difference_divides_by_grad(grad, grad_approx):
+    return float(np.linalg.norm(grad - grad_approx) / np.linalg.norm(grad))
+
+
+@MUTANTS.function(
+    cell="relative_difference",
+    replaces="relative_difference",
+    targets=("test_relative_difference",),
+    expect=("both gradients are all zeros", "nan"),
+    description="I did not think of two zero gradients, where the formula gives 0 / 0 = nan",
+)
+def relative_difference_nan_when_both_zero(grad, grad_approx):
+    numerator = np.linalg.norm(grad - grad_approx)
+    return float(numerator / (np.linalg.norm(grad) + np.linalg.norm(grad_approx)))
+
+
+# --- answers -------------------------------------------------------------------------------------------------------
+
+MUTANTS.code(
+    name="q_centered_error_like_one_sided",
+    cell="q_eps_answers",
+    code="""
+        q_centered_error_factor = "b"
+        q_one_sided_error_factor = "b"
+    """,
+    targets=("test_q_centered",),
+    expect=("eps^2",),
+    description="I thought centered differences improve like one-sided ones, ten times per factor ten of eps",
+)
+
+MUTANTS.code(
+    name="q_missing_m_looks_small",
+    cell="q_bug_answer",
+    code="""
+        q_missing_m_relative_difference = "b"
+    """,
+    targets=("test_q_missing_m",),
+    expect=("(m - 1) / (m + 1)",),
+    description="I expected a forgotten 1/m to show as a small relative difference",
+)
+
+MUTANTS.code(
+    name="q_equal_init_rows_separate",
+    cell="q_equal_init_answer",
+    code="""
+        q_equal_init_rows_stay_equal = False
+    """,
+    targets=("test_q_equal_init",),
+    expect=("same gradient",),
+    description="I thought training would make the rows of W1 different even when all weights start equal",
+)

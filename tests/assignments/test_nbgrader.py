@@ -1,0 +1,222 @@
+"""Every assignment through the real nbgrader (its command line, as an instructor runs it): does the source validate,
+does the release hide solutions and hidden tests, does one autograde call per assignment give the solution full
+marks, the blank release zero without crashing, and every mistake of the library a loss on its target with a
+message naming it? And does the solution notebook, hidden tests included, run within its time budget?"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbgrader.api import Gradebook
+from notebook_runner import copy_course, kernel_env
+from specs import AssignmentSpec, with_warnings
+
+from grader.course import Course
+from grader.mutants import mutants_for
+from grader.submissions import (
+    blank_submission,
+    is_solution_cell,
+    mutant_submission,
+    replace_cell,
+    solution_sources,
+    solution_submission,
+    write_submission,
+)
+
+pytestmark = pytest.mark.slow
+
+ALWAYS_EQUAL = """
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    __hash__ = object.__hash__
+
+"""
+
+
+@dataclass(frozen=True)
+class Graded:
+    course: Course
+    spec: AssignmentSpec
+    scores: dict[str, dict[str, tuple[float | None, float]]]
+    """student -> grade_id -> (auto_score, max_score) as nbgrader wrote them to the gradebook."""
+    messages: dict[str, dict[str, str]]
+    """student -> grade_id -> error name and message of the failing cell in the autograded notebook."""
+    validate: subprocess.CompletedProcess
+    autograde_seconds: float
+
+
+def _nbgrader(course: Course, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "nbgrader"), *args],
+        cwd=course.root,
+        env=kernel_env(),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+
+
+def _always_equal_answers(source_nb, cell: str) -> str:
+    """The answer cell ``cell`` with every variable bound to an object that claims to equal anything."""
+    names = [
+        t.id for n in ast.parse(solution_sources(source_nb)[cell]).body if isinstance(n, ast.Assign) for t in n.targets
+    ]
+    return ALWAYS_EQUAL + "".join(f"{name} = AlwaysEqual()\n" for name in names)
+
+
+def _grade(root: Path, spec: AssignmentSpec) -> Graded:
+    """Release ``spec.name`` in a copy of the course and grade every submission of it in one autograde call."""
+    name = spec.name
+    course = copy_course(root)
+    source_path = course.directory("source", name) / f"{name}.ipynb"
+    validate = _nbgrader(course, "validate", str(source_path))
+    generated = _nbgrader(course, "generate_assignment", name, "--force")
+    assert generated.returncode == 0, generated.stderr[-3000:]
+
+    release = nbformat.read(course.directory("release", name) / f"{name}.ipynb", as_version=4)
+    source = nbformat.read(source_path, as_version=4)
+    solution = solution_submission(release, source)
+    submissions = {
+        "solution": solution,
+        "blank": blank_submission(release),
+        "always_equal": replace_cell(
+            solution, spec.always_equal_cell, _always_equal_answers(source, spec.always_equal_cell)
+        ),
+        "noisy_solution": replace_cell(
+            solution, spec.noisy_cell, with_warnings(solution_sources(source)[spec.noisy_cell])
+        ),
+        "tampered_helpers": solution,
+    }
+    submissions.update({m.name: mutant_submission(release, source, m) for m in mutants_for(name)})
+    for student, nb in submissions.items():
+        write_submission(course, name, student, name, nb)
+    tampered = course.directory("submitted", name, "tampered_helpers") / "nnlib"
+    tampered.mkdir()
+    (tampered / "__init__.py").write_text("")
+    (tampered / spec.tampered_helper).write_text("raise ImportError('a student edited the helpers')\n")
+
+    start = time.perf_counter()
+    autograded = _nbgrader(course, "autograde", name, "--force")  # every student in one call
+    seconds = time.perf_counter() - start
+    assert autograded.returncode == 0, autograded.stderr[-3000:]
+
+    scores: dict[str, dict[str, tuple[float | None, float]]] = {}
+    with Gradebook(course.db_url) as gb:
+        for student in submissions:
+            notebook = gb.find_submission_notebook(name, name, student)
+            scores[student] = {g.name: (g.auto_score, g.max_score) for g in notebook.grades}
+    messages: dict[str, dict[str, str]] = {}
+    for student in submissions:
+        nb = nbformat.read(course.directory("autograded", name, student) / f"{name}.ipynb", as_version=4)
+        messages[student] = {
+            cell.metadata.nbgrader.grade_id: "\n".join(
+                f"{o.ename}: {o.evalue}" if o.output_type == "error" else o.get("text", "")
+                for o in cell.outputs
+                if o.output_type == "error" or (o.output_type == "stream" and o.name == "stderr")
+            )
+            for cell in nb.cells
+            if cell.cell_type == "code" and "nbgrader" in cell.metadata and cell.metadata.nbgrader.get("grade")
+        }
+    return Graded(course, spec, scores, messages, validate, seconds)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, assignment, spec) -> Graded:
+    return _grade(tmp_path_factory.mktemp(f"nbgrader_{assignment}") / "course", spec)
+
+
+def _auto(graded: Graded, student: str) -> dict[str, tuple[float, float]]:
+    """The autograded cells (test cells) of a student: grade_id -> (score, max)."""
+    return {k: v for k, v in graded.scores[student].items() if k.startswith("test_")}
+
+
+def test_the_source_notebook_passes_nbgrader_validate(graded):
+    assert graded.validate.returncode == 0, graded.validate.stdout[-3000:]
+    assert "Success! Your notebook passes all the tests." in graded.validate.stdout
+
+
+def test_the_release_has_stubs_and_public_tests_but_no_solutions_or_hidden_tests(graded):
+    name = graded.spec.name
+    folder = graded.course.directory("release", name)
+    text = (folder / f"{name}.ipynb").read_text()
+    secrets = ["BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "from grader", "checks.check_"]
+    secrets += [f"{variable} = " for variable in graded.spec.answers]  # the answers themselves
+    assert [secret for secret in secrets if secret in text] == []
+    source = nbformat.read(graded.course.directory("source", name) / f"{name}.ipynb", as_version=4)
+    solution_code_cells = sum(1 for c in source.cells if c.cell_type == "code" and is_solution_cell(c))
+    assert text.count("raise NotImplementedError()") == solution_code_cells
+    assert sorted(p.name for p in (folder / "nnlib").glob("*.py")) == sorted(graded.spec.shipped)
+
+
+def test_the_solution_scores_full_marks_on_every_autograded_cell(graded):
+    auto = _auto(graded, "solution")
+    assert len(auto) >= graded.spec.min_test_cells
+    assert all(score == top for score, top in auto.values()), graded.messages["solution"]
+    assert sum(top for _, top in graded.scores["solution"].values()) == graded.spec.total
+
+
+def test_the_blank_release_scores_zero_everywhere_without_crashing(graded):
+    assert all(score == 0 for score, _ in graded.scores["blank"].values())
+    assert all("NotImplementedError" in m or "NameError" in m for m in graded.messages["blank"].values())
+
+
+def test_each_mutant_loses_points_on_its_target_with_a_message_naming_the_mistake(graded):
+    """All mutants of the assignment, graded in the one autograde call; every problem is listed at once."""
+    problems = []
+    for mutant in mutants_for(graded.spec.name):
+        auto = _auto(graded, mutant.name)
+        for target in mutant.targets:
+            score, top = auto[target]
+            message = graded.messages[mutant.name][target].lower()
+            if score >= top:
+                problems.append(f"{mutant.name} kept the points of {target}")
+            elif not all(word.lower() in message for word in mutant.expect):
+                problems.append(f"{mutant.name}: {target} failed with {message!r}, not naming {mutant.expect}")
+        if sum(s for s, _ in auto.values()) >= sum(t for _, t in auto.values()):
+            problems.append(f"{mutant.name} scored full marks")
+    assert mutants_for(graded.spec.name) and not problems, problems
+
+
+def test_objects_equal_to_everything_score_nothing(graded):
+    auto = _auto(graded, "always_equal")
+    assert [auto[k][0] for k in graded.spec.always_equal_tests] == [0] * len(graded.spec.always_equal_tests)
+
+
+def test_a_harmless_warning_in_a_solution_cell_costs_nothing(graded):
+    assert all(score == top for score, top in _auto(graded, "noisy_solution").values())
+
+
+def test_helpers_a_student_altered_are_replaced_by_the_built_ones(graded):
+    name = graded.spec.name
+    assert all(score == top for score, top in _auto(graded, "tampered_helpers").values())
+    helper = graded.course.directory("autograded", name, "tampered_helpers") / "nnlib" / graded.spec.tampered_helper
+    assert "a student edited" not in helper.read_text()
+
+
+def test_the_solution_runs_within_its_budget_with_hidden_tests(graded):
+    """Time the autograded solution notebook (hidden tests restored) cell by cell, kernel start excluded."""
+    name = graded.spec.name
+    folder = graded.course.directory("autograded", name, "solution")
+    nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+    assert any("BEGIN HIDDEN TESTS" in c.source for c in nb.cells)
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+    with client.setup_kernel(env=kernel_env()):
+        start = time.perf_counter()
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+        seconds = time.perf_counter() - start
+    print(
+        f"\n{name} solution: {seconds:.2f} s of cells (budget {graded.spec.max_seconds:g} s); autograde of "
+        f"{len(graded.scores)} submissions: {graded.autograde_seconds:.1f} s"
+    )
+    assert seconds < graded.spec.max_seconds

@@ -1,0 +1,169 @@
+"""Does the tamper guard see every way a notebook can change what grading relies on, and nothing else?
+
+`Snapshot` is tested on a throwaway module; the engine's use of it (stopping a notebook before its next graded cell
+when it tampered) runs real notebooks through the fork engine.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from grader.engine import Job, Limits
+from grader.engine.guard import Snapshot, trusted_roots
+
+SOURCE = '''
+import math
+
+def tolerance(scale=1.0, *, floor=1e-8):
+    return floor * scale
+
+class Judge:
+    def verdict(self, value):
+        return value == 42
+
+CONSTANT = 3
+'''
+
+
+@pytest.fixture
+def victim() -> Iterator[types.ModuleType]:
+    """A module named ``victim_pkg_for_guard`` whose code file lies in a (fake) trusted folder."""
+    module = types.ModuleType("victim_pkg_for_guard")
+    module.__file__ = "/trusted/victim_pkg_for_guard.py"
+    exec(compile(SOURCE, module.__file__, "exec"), vars(module))
+    for value in vars(module).values():
+        if isinstance(value, type):
+            value.__module__ = module.__name__
+    sys.modules[module.__name__] = module
+    yield module
+    del sys.modules[module.__name__]
+
+
+def snapshot(**kwargs: Any) -> Snapshot:
+    return Snapshot(["victim_pkg_for_guard"], **kwargs)
+
+
+def test_an_untouched_module_has_no_changes(victim: types.ModuleType) -> None:
+    assert snapshot().changes() == []
+
+
+@pytest.mark.parametrize(
+    ("tamper", "words"),
+    [
+        (lambda m: setattr(m, "tolerance", lambda *a, **k: 1e9), "victim_pkg_for_guard.tolerance was replaced"),
+        (lambda m: delattr(m, "CONSTANT"), "victim_pkg_for_guard.CONSTANT was deleted"),
+        (lambda m: setattr(m.tolerance, "__code__", (lambda scale=1.0, *, floor=1e-8: 1e9).__code__),
+         "tolerance.__code__ was replaced"),
+        (lambda m: setattr(m.tolerance, "__defaults__", (1e12,)), "tolerance.__defaults__ was replaced"),
+        (lambda m: setattr(m.tolerance, "__kwdefaults__", {"floor": 1.0}), "tolerance.__kwdefaults__ was replaced"),
+        (lambda m: setattr(m.Judge, "verdict", lambda self, value: True), "Judge.verdict was replaced"),
+        (lambda m: sys.modules.__setitem__(m.__name__, types.ModuleType("fake")),
+         "sys.modules['victim_pkg_for_guard']"),
+        (lambda m: setattr(m, "__class__", type("Other", (types.ModuleType,), {})), "was given another class"),
+    ],
+    ids=["function", "deleted", "code", "defaults", "kwdefaults", "method", "sys.modules", "module class"],
+)
+def test_every_kind_of_tampering_is_named(victim: types.ModuleType, tamper: Any, words: str) -> None:
+    guard = snapshot()
+    tamper(victim)
+    assert any(words in change for change in guard.changes()), guard.changes()
+
+
+def test_an_impostor_that_claims_equality_is_still_caught(victim: types.ModuleType) -> None:
+    """Identity, not ==: an object whose __eq__ always says True does not pass for the original."""
+
+    class Impostor:
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        __hash__ = object.__hash__
+
+    guard = snapshot()
+    victim.CONSTANT = Impostor()
+    assert guard.changes() == ["victim_pkg_for_guard.CONSTANT was replaced"]
+
+
+def test_new_attributes_are_not_tampering(victim: types.ModuleType) -> None:
+    """A student may add np.float = float, NumPy adds its lazy submodules: neither is a change."""
+    guard = snapshot()
+    victim.extra = object()
+    assert guard.changes() == []
+
+
+def test_a_replacement_made_before_the_snapshot_is_caught_by_where_its_code_lives(victim: types.ModuleType) -> None:
+    """With `trusted` folders, a function whose code comes from a notebook cell is a change from the start."""
+    assert snapshot(trusted=["/trusted"]).changes() == []
+    victim.tolerance = eval("lambda *a, **k: 1e9")  # code from "<string>", as a cell's would be from a kernel file
+    assert snapshot(trusted=["/trusted"]).changes() == ["victim_pkg_for_guard.tolerance was replaced by code from "
+                                                        "<string>"]
+    assert any(root.endswith("site-packages") for root in trusted_roots(["numpy"]))
+
+
+def test_probes_compare_by_equality(victim: types.ModuleType) -> None:
+    handlers: list[Any] = []
+    guard = snapshot(probes=[("the handlers", lambda: tuple(handlers))])
+    assert guard.changes() == []
+    handlers.append(print)
+    assert guard.changes() == ["the handlers changed"]
+
+
+# -- the engine --------------------------------------------------------------------------------------------------
+
+def graded(source: str, grade_id: str) -> tuple[str, dict[str, Any]]:
+    return source, {"nbgrader": {"grade": True, "grade_id": grade_id, "locked": True, "points": 1,
+                                 "schema_version": 3, "solution": False, "task": False}}
+
+
+TEST_CELLS = [graded("import numpy as np\nassert np.allclose(double(1.0), 2.0), 'double'", "t1"),
+              graded("assert double(2) == 4", "t2")]
+
+
+@pytest.mark.parametrize(
+    ("attack", "words"),
+    [
+        ("import numpy as np\nnp.allclose = lambda *a, **k: True", "numpy.allclose was replaced"),
+        ("get_ipython().set_custom_exc((AssertionError,), lambda *a, **k: None)", "custom exception handlers"),
+        ("get_ipython().showtraceback = lambda *a, **k: None", "the shell's methods"),
+        ("get_ipython().ast_transformers.append(object())", "AST transformers"),
+        ("get_ipython().hub.iopub = lambda *a, **k: None", "hub.iopub was replaced"),
+    ],
+    ids=["np.allclose", "custom_exc", "showtraceback", "ast", "hub"],
+)
+def test_a_notebook_that_tampers_is_stopped_before_its_next_graded_cell(make_nb, tmp_path, fork, attack, words):
+    """Is the graded cell after the tampering never run, the job 'tampered', and the change named?"""
+    nb = make_nb("def double(x):\n    return x", attack, *TEST_CELLS)
+    result = fork.run(Job("tamper", nb, str(tmp_path)))
+    assert result.status == "tampered", result.message
+    assert words in result.message and "before graded cell 2 ran" in result.message
+    assert result.stopped == 2 and result.not_run == (2, 3)
+    assert [c.index for c in result.cells] == [0, 1]
+
+
+def test_tampering_inside_a_graded_cell_fails_that_cell(make_nb, tmp_path, fork):
+    """A student function called by a test cell that patches NumPy: caught right after that graded cell."""
+    patching = "import numpy as np\ndef double(x):\n    np.allclose = lambda *a, **k: True\n    return x"
+    nb = make_nb(patching, *TEST_CELLS)
+    result = fork.run(Job("sneaky", nb, str(tmp_path)))
+    assert result.status == "tampered" and "after graded cell 1 ran" in result.message
+    assert result.stopped == 1 and result.not_run == (2,)
+
+
+def test_ordinary_notebooks_are_not_tampering(make_nb, tmp_path, fork):
+    """Plots, magics, display hooks, warnings filters, np.random seeding, new attributes: no false alarm."""
+    nb = make_nb(
+        "%matplotlib inline\nimport matplotlib.pyplot as plt\nimport numpy as np\nnp.random.seed(0)\n"
+        "import warnings\nwarnings.simplefilter('ignore')\nnp.float = float\nplt.plot([1, 2]);",
+        "%load_ext autoreload\n%autoreload 2\ndef double(x):\n    return 2 * x",
+        *TEST_CELLS,
+        "%%capture\nprint('hidden')",
+        graded("from grader import checks\nchecks.check_answer('q1_first_step_W1_moves', 2)", "t3"),
+    )
+    result = fork.run(Job("ordinary", nb, str(tmp_path), Limits(cell_timeout=20)))
+    assert result.status == "ok", result.message
+    errors = [o for cell in result.notebook.cells for o in cell.get("outputs", []) if o["output_type"] == "error"]
+    assert errors == []

@@ -1,0 +1,137 @@
+"""grader/checks/scale.py and the ``he_leaky`` scheme: does each check accept correct implementations written in
+other ways than the notebook's, reject every wrong function of the mistake library with its message, and answer
+garbage, exceptions, warnings and objects equal to everything with an AssertionError, never a crash?"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from grader import checks
+from grader.mutants import mutants_for
+from reference.activations import get_activation
+from reference.init import initialize
+from reference.symmetry import dead_units
+
+
+def _profile_loop(layer_dims, init_fn, activation, X, rng):
+    """The loop written by hand, returning an array: also right."""
+    params = init_fn(layer_dims, rng)
+    g = get_activation(activation).forward
+    out, A = [], X
+    for l in range(1, len(layer_dims)):
+        Z = params[f"W{l}"] @ A + params[f"b{l}"]
+        out.append(Z.std())
+        A = g(Z)
+    return np.array(out)
+
+
+def _he_normal(layer_dims, rng, negative_slope=0.0):
+    return initialize(layer_dims, rng, "he_normal", negative_slope=negative_slope)
+
+
+def _orthogonal_svd(shape, rng, gain=1.0):
+    """The polar factor U V^T of a normal matrix is uniformly distributed too."""
+    U, _, Vt = np.linalg.svd(rng.standard_normal(shape), full_matrices=False)
+    return gain * U @ Vt
+
+
+def _dead_fraction_reference(params, X):
+    L = len(params) // 2
+    acts = ["relu"] * (L - 1) + ["sigmoid"]
+    dead = sum(len(dead_units(params, X, acts, l)) for l in range(1, L))
+    return np.float64(dead / sum(params[f"W{l}"].shape[0] for l in range(1, L)))
+
+
+CHECKS = {
+    "layer_std_profile": lambda fn: [checks.check_std_profile(fn, a) for a in ("shape", "values")],
+    "initialize_parameters_he": lambda fn: [
+        check(fn, "he_leaky")
+        for check in (checks.check_shapes, checks.check_spread, checks.check_randomness, checks.check_training)
+    ],
+    "orthogonal": lambda fn: [checks.check_orthogonal(fn, a) for a in ("shape", "values", "randomness")],
+    "dead_relu_fraction": lambda fn: [checks.check_dead_fraction(fn, a) for a in ("values", "edges")],
+}
+CORRECT = {
+    "layer_std_profile": _profile_loop,
+    "initialize_parameters_he": _he_normal,
+    "orthogonal": _orthogonal_svd,
+    "dead_relu_fraction": _dead_fraction_reference,
+}
+
+
+@pytest.mark.parametrize("name", list(CORRECT))
+def test_correct_implementations_written_differently_pass(name):
+    CHECKS[name](CORRECT[name])
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    __hash__ = object.__hash__
+
+
+def _noisy_none(*args, **kwargs):
+    warnings.warn("a student's warning", UserWarning, stacklevel=2)
+    np.log(np.zeros(1))
+    return None
+
+
+def _raises(*args, **kwargs):
+    raise NotImplementedError
+
+
+def _always_equal(*args, **kwargs):
+    return AlwaysEqual()
+
+
+@pytest.mark.parametrize("bad", [_noisy_none, _raises, _always_equal], ids=["none_with_warnings", "raises", "equal"])
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_anything_else_fails_with_an_assertion_and_nothing_escapes(name, bad, capsys):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(AssertionError, match=name):
+            CHECKS[name](bad)
+    assert caught == [] and capsys.readouterr().err == ""
+
+
+def test_every_mutant_function_of_the_library_fails_the_check_of_its_target():
+    calls = {
+        "test_profile_shape": lambda f: checks.check_std_profile(f, "shape"),
+        "test_profile_values": lambda f: checks.check_std_profile(f, "values"),
+        "test_he_spread": lambda f: checks.check_spread(f, "he_leaky"),
+        "test_he_randomness": lambda f: checks.check_randomness(f, "he_leaky"),
+        "test_orthogonal_shape": lambda f: checks.check_orthogonal(f, "shape"),
+        "test_orthogonal_values": lambda f: checks.check_orthogonal(f, "values"),
+        "test_orthogonal_randomness": lambda f: checks.check_orthogonal(f, "randomness"),
+        "test_dead_fraction": lambda f: checks.check_dead_fraction(f, "values"),
+        "test_dead_fraction_edges": lambda f: checks.check_dead_fraction(f, "edges"),
+    }
+    functions = [m for m in mutants_for("init_scale") if m.function is not None]
+    assert len(functions) >= 10
+    for mutant in functions:
+        for target in mutant.targets:
+            with pytest.raises(AssertionError) as failure:
+                calls[target](mutant.function)
+            message = str(failure.value).lower()
+            assert all(word.lower() in message for word in mutant.expect), (mutant.name, message)
+
+
+def test_the_leaky_he_spec_is_its_own_registry_and_reads_negative_slope():
+    spec = checks.get_spec("he_leaky")
+    assert "he_leaky" in checks.SCALE_INIT_SPECS and "he_leaky" not in checks.INIT_SPECS
+    assert spec.param == "negative_slope" and {"negative_slope": 0.5} in spec.calls
+    assert spec.weights.std(400, 100, 0.0) == pytest.approx(np.sqrt(2 / 400))
+    assert spec.weights.std(400, 100, 1.0) == pytest.approx(np.sqrt(1 / 400))
+
+
+@pytest.mark.parametrize(
+    ("check", "aspect"),
+    [(checks.check_std_profile, "mean"), (checks.check_orthogonal, "rank"), (checks.check_dead_fraction, "alive")],
+)
+def test_unknown_aspects_list_the_known_ones(check, aspect):
+    with pytest.raises(ValueError, match="known: "):
+        check(_raises, aspect)
