@@ -2,8 +2,10 @@
 
 ``fork`` (the default) runs each notebook as a fork of a warm server that has already imported IPython, NumPy,
 matplotlib and the course's modules: a few milliseconds of overhead per notebook instead of a kernel start-up, with
-outputs recorded as nbgrader's ``Execute`` preprocessor records them. ``kernel`` is nbgrader's own path (a fresh
-Jupyter kernel per notebook), for notebooks that need a real kernel (see `grader.engine.kernel`).
+outputs recorded as nbgrader's ``Execute`` preprocessor records them; by default in a bubblewrap sandbox, each
+notebook in namespaces of its own (`grader.engine.sandbox`, `grader.engine.isolation`, docs/security.md).
+``kernel`` is nbgrader's own path (a fresh Jupyter kernel per notebook, unsandboxed), for notebooks that need a
+real kernel (see `grader.engine.kernel`).
 
     from grader.engine import Job, make_executor
     with make_executor("fork", jobs=2) as executor:

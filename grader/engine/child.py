@@ -5,11 +5,18 @@ Setup, in order: its own process group (so the server can kill it with everythin
 ipykernel's additions, the job's folder as working directory, ``sys.path`` as a kernel has it ('' before
 site-packages, none of the server's own entries), resource limits, fresh random seeds, ``input()`` refusing as in
 nbclient. Then each code cell runs in the shell, with an interrupt (``KeyboardInterrupt``) at its time limit, and
-every output leaves as a message as soon as ipykernel would send it: a kill loses nothing already sent.
+every output leaves as a message as soon as ipykernel would send it: a kill loses nothing already sent. Around the
+nbgrader graded cells, the warm server's tamper snapshot (`grader.engine.guard`) is checked: a notebook that
+replaced what grading relies on is stopped (``tampered``) before its next graded cell counts. An error caused by a
+resource limit (MemoryError, EFBIG, ENOSPC, a refused fork) names that limit (`limit_note`).
+
+In the sandbox the process arrives here already inside its own namespaces (`grader.engine.isolation`), with a
+job whose ``cwd`` is its private copy of the folder and ``isolated`` set.
 
 Events sent (all carry ``t``): ``hello`` (language_info), ``cell`` (index: a cell starts), ``iopub`` (a Jupyter
 message: ``m`` type, ``c`` content, ``time``), ``reply`` (the execute_reply ``c``, ``seconds``, ``timed_out``),
-``fatal`` (``status``, ``message``, optionally the cell ``i``: the process stops on purpose), ``done``.
+``limit`` (``note``: a cell ran into a resource limit), ``fatal`` (``status``, ``message``, optionally the cell
+``i``: the process stops on purpose), ``done``.
 """
 
 from __future__ import annotations

@@ -68,7 +68,11 @@ def _mount(source: str | None, target: str, kind: str | None, flags: int, data: 
 
 
 def _prctl(option: int, arg: int = 0) -> int:
-    return _libc.prctl(option, ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+    """Linux's prctl; -1 elsewhere (the sandbox is Linux-only, the server's own calls are best effort)."""
+    prctl = getattr(_libc, "prctl", None)
+    if prctl is None:
+        return -1
+    return prctl(option, ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
 class _CapHeader(ctypes.Structure):

@@ -31,6 +31,7 @@ from grader.engine.jobs import Job, JobResult
 from grader.engine.record import NotebookRecorder
 from grader.engine.sandbox import (
     ENV_ALLOW,
+    SANDBOX_VARIABLE,
     SANDBOXES,
     Sandbox,
     SandboxError,
@@ -173,7 +174,8 @@ class LocalForkExecutor(Executor):
     """Runs jobs as forks of one warm server, ``jobs`` at a time (default: the number of cores).
 
     ``sandbox``: ``auto`` (bubblewrap when it works, else a `SandboxWarning` and none), ``bwrap`` (required:
-    `EngineStartError` when it cannot be had) or ``none`` (`grader.engine.sandbox`). ``command_prefix`` wraps the
+    `EngineStartError` when it cannot be had) or ``none`` (`grader.engine.sandbox`); by default the environment
+    variable ``GRADER_SANDBOX``, else ``auto`` (so a CI job can require the sandbox). ``command_prefix`` wraps the
     server's command (inside the sandbox's); ``python`` is the interpreter it runs (it needs IPython, ipykernel
     and this package); ``preload`` the modules it imports before forking; ``traceback_mode`` the IPython traceback
     mode of the notebooks (`grader.engine.shell.TRACEBACK_MODES`); ``server_env`` (default: this process's
@@ -183,7 +185,7 @@ class LocalForkExecutor(Executor):
 
     name = "fork"
 
-    def __init__(self, jobs: int | None = None, *, sandbox: str = "auto", command_prefix: Sequence[str] = (),
+    def __init__(self, jobs: int | None = None, *, sandbox: str | None = None, command_prefix: Sequence[str] = (),
                  python: str = sys.executable, preload: Sequence[str] = DEFAULT_PRELOAD,
                  traceback_mode: str = "Plain", server_env: dict[str, str] | None = None,
                  env_allow: Sequence[str] | None = ENV_ALLOW, blas_threads: int | None = 1,
@@ -191,6 +193,7 @@ class LocalForkExecutor(Executor):
         self.jobs = jobs or os.cpu_count() or 1
         if self.jobs < 1:
             raise ValueError(f"jobs must be at least 1, got {jobs}")
+        sandbox = sandbox or os.environ.get(SANDBOX_VARIABLE) or "auto"
         if sandbox not in SANDBOXES:
             raise ValueError(f"unknown sandbox {sandbox!r}; known: {list(SANDBOXES)}")
         self.sandbox_mode = sandbox

@@ -198,8 +198,8 @@ class NotebookRecorder:
         if killed == "cell_timeout":
             return "timeout", (f"cell {cell} was interrupted at its {limits.cell_timeout:g} s limit, did not stop "
                                f"within {limits.interrupt_grace:g} s, and was killed")
-        if killed == "notebook_timeout":
-            if limits.notebook_timeout is None:
+        if killed in ("notebook_timeout", "backstop"):
+            if killed == "backstop" or limits.notebook_timeout is None:
                 return "timeout", f"the notebook ran past the time all its cells were allowed{during} and was killed"
             return "timeout", f"the notebook ran past its {limits.notebook_timeout:g} s limit{during} and was killed"
         if killed in ("protocol", "spawn"):

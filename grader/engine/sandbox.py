@@ -40,6 +40,8 @@ from pathlib import Path
 
 SANDBOXES = ("auto", "bwrap", "none")
 """``auto``: bwrap when it is installed and works, else none with a warning; ``bwrap``: required; ``none``."""
+SANDBOX_VARIABLE = "GRADER_SANDBOX"
+"""Environment variable giving the fork engine's sandbox when the code does not (``GRADER_SANDBOX=bwrap``)."""
 JOBS_DIR = "/run/grader/jobs"
 """Where the staged job folders appear inside the sandbox (read-only)."""
 MAX_STAGED_BYTES = 1 << 30
@@ -135,9 +137,13 @@ class Sandbox:
             os.chown(self.jobs_root, self.uid, self.uid)
 
     # -- the command ------------------------------------------------------------------------------------------
+    def binds(self) -> list[str]:
+        """Host folders bound read-only at the same path: Python's prefixes and site folders, the packages."""
+        return _outermost([*_python_paths(self.python), *self.packages])
+
     def view(self) -> list[str]:
         """bwrap arguments of the read-only view: system folders, a few /etc files, Python, the packages."""
-        binds = _outermost([*_python_paths(self.python), *self.packages])
+        binds = self.binds()
         args: list[str] = []
         for folder in [*_parents([*binds, *ETC_FILES, JOBS_DIR]), NOTEBOOK_HOME]:
             if not os.path.islink(folder):

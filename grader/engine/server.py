@@ -4,8 +4,15 @@ Run as ``python -m grader.engine.server`` (or through a command prefix such as `
 (`grader.engine.protocol`) on its stdin/stdout and nothing else there. Requests: ``{"op": "run", "tag", "job"}``,
 ``{"op": "kill", "tag"}``, ``{"op": "exit"}``. Replies: ``{"t": "hello", ...}`` once, then ``{"tag", "ev"}`` with
 every event of that job's process (`grader.engine.child`), the last being ``{"t": "exit", "code", "signal",
-"killed", "time"}`` when the process is gone. The server enforces the time limits it can see: a cell still running
-``interrupt_grace`` seconds after its own limit, a notebook past ``notebook_timeout``; it kills the process group.
+"killed", "time", "cpu"}`` when the process is gone. The server enforces the time limits it can see: a cell still
+running ``interrupt_grace`` seconds after its own limit, a notebook past ``notebook_timeout`` or past the sum of its
+cells' limits; it kills the process group. It is a child subreaper: what a notebook leaves running outside its
+process group comes back to it and is killed.
+
+With ``--isolate`` (in the bubblewrap sandbox) each fork first enters namespaces of its own
+(`grader.engine.isolation`); the server checks at start that this works and says so in its hello
+(``isolation_error``), and makes itself non-dumpable. Before forking anything it takes the tamper snapshot
+(`grader.engine.guard`, `WATCHED`) every notebook is checked against.
 
 The server is single-threaded (it forks) and never imports a student's module: only ``--preload`` names, resolved
 from its own ``sys.path``, whose first entry (its bootstrap directory) the children do not get.
@@ -57,7 +64,15 @@ class _Child:
     @property
     def notebook_deadline(self) -> float | None:
         limit = self.limits.get("notebook_timeout")
-        return self.backstop if limit is None else self.started + limit
+        ends = [end for end in (self.backstop, None if limit is None else self.started + limit) if end is not None]
+        return min(ends) if ends else None
+
+    @property
+    def deadline_name(self) -> str:
+        """Which limit `notebook_deadline` is: ``notebook_timeout``, or ``backstop`` when Σ cell limits is earlier."""
+        limit = self.limits.get("notebook_timeout")
+        late = limit is None or (self.backstop is not None and self.backstop < self.started + limit)
+        return "backstop" if late else "notebook_timeout"
 
     def deadlines(self) -> list[float]:
         return [d for d in (self.notebook_deadline, self.cell_deadline) if d is not None]
@@ -243,7 +258,7 @@ class Server:
                 continue
             deadline = child.notebook_deadline
             if deadline is not None and now >= deadline:
-                self._kill(child, "notebook_timeout")
+                self._kill(child, child.deadline_name)
             elif child.cell_deadline is not None and now >= child.cell_deadline:
                 self._kill(child, "cell_timeout")
 

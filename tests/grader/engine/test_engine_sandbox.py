@@ -281,6 +281,18 @@ def test_an_unknown_sandbox_is_refused():
         LocalForkExecutor(sandbox="docker")
 
 
+def test_the_environment_chooses_the_sandbox_when_the_code_does_not(monkeypatch):
+    """GRADER_SANDBOX lets a CI job require (or refuse) the sandbox without a command-line option."""
+    monkeypatch.setenv("GRADER_SANDBOX", "bwrap")
+    assert LocalForkExecutor().sandbox_mode == "bwrap"
+    assert LocalForkExecutor(sandbox="none").sandbox_mode == "none"
+    monkeypatch.delenv("GRADER_SANDBOX")
+    assert LocalForkExecutor().sandbox_mode == "auto"
+    monkeypatch.setenv("GRADER_SANDBOX", "docker")
+    with pytest.raises(ValueError, match="docker"):
+        LocalForkExecutor()
+
+
 def test_staging_never_follows_links_and_never_copies_the_staging_folder(tmp_path):
     """Are symlinks staged as links (a link to the gradebook stays a dangling link inside) and the staging folder
     itself skipped when the job folder contains it?"""
