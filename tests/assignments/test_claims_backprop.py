@@ -11,11 +11,10 @@ import math
 
 import numpy as np
 import pytest
-from notebook_runner import nbgrader_meta
+from notebook_runner import cell_source
 
 from grader.checks import ANSWERS
 from grader.submissions import solution_sources
-from reference.data import circles
 from reference.gradcheck import numerical_gradient, relative_error
 from reference.init import initialize
 from reference.losses import compute_loss
@@ -28,28 +27,18 @@ def assignment() -> str:
     return "backprop"
 
 
-def _cell(source_nb, grade_id: str) -> str:
-    return next(c.source for c in source_nb.cells if nbgrader_meta(c).get("grade_id") == grade_id)
-
-
-@pytest.fixture(scope="module")
-def settings(source_nb) -> dict:
-    """The names the notebook's ``settings`` cell defines (SEED, X_check, CHECK_DIMS, random_parameters, ...)."""
-    namespace = {"np": np, "circles": circles}
-    exec(_cell(source_nb, "settings"), namespace)
-    return namespace
 
 
 @pytest.fixture(scope="module")
 def solution(source_nb) -> dict:
     """The notebook's given cells and solutions, run in one namespace."""
     namespace = {"np": np}
-    exec(_cell(source_nb, "activations"), namespace)
+    exec(cell_source(source_nb, "activations"), namespace)
     for grade_id, source in solution_sources(source_nb).items():
         if not grade_id.startswith("q_"):
             exec(source, namespace)
             if grade_id == "tanh_backward":
-                exec(_cell(source_nb, "backward_registry"), namespace)
+                exec(cell_source(source_nb, "backward_registry"), namespace)
     return namespace
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from notebook_runner import nbgrader_meta
+from notebook_runner import cell_source
 
 from grader.checks import ANSWERS
 from grader.submissions import solution_sources
 from reference.activations import sigmoid
-from reference.data import circles
 from reference.experiments import std_profile
 from reference.init import initialize
 from reference.network import accuracy, forward
@@ -27,23 +26,13 @@ def assignment() -> str:
     return "init_scale"
 
 
-def _cell(source_nb, grade_id: str) -> str:
-    return next(c.source for c in source_nb.cells if nbgrader_meta(c).get("grade_id") == grade_id)
-
-
-@pytest.fixture(scope="module")
-def settings(source_nb) -> dict:
-    """The names the notebook's ``settings`` cell defines (SEED, DEEP_DIMS, X_deep, RELU_DIMS, ...)."""
-    namespace = {"np": np, "circles": circles}
-    exec(_cell(source_nb, "settings"), namespace)
-    return namespace
 
 
 @pytest.fixture(scope="module")
 def notebook(source_nb) -> dict:
     """The notebook's given inits and its solutions, run in one namespace."""
     namespace = {"np": np, "forward": forward}
-    exec(_cell(source_nb, "given_inits"), namespace)
+    exec(cell_source(source_nb, "given_inits"), namespace)
     for grade_id, source in solution_sources(source_nb).items():
         if not grade_id.startswith("q_"):
             exec(source, namespace)

@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 import pytest
-from notebook_runner import nbgrader_meta
 
 from grader.checks import ANSWERS
 from grader.submissions import solution_sources
@@ -43,14 +42,6 @@ SOLUTION_CALLS = {
 def assignment() -> str:
     return "init_symmetry"
 
-
-@pytest.fixture(scope="module")
-def settings(source_nb) -> dict:
-    """The names the notebook's ``settings`` cell defines (SEED, X_train, LAYER_DIMS, LR, STEPS, ...)."""
-    cell = next(c for c in source_nb.cells if nbgrader_meta(c).get("grade_id") == "settings")
-    namespace = {"np": np, "circles": circles}
-    exec(cell.source, namespace)
-    return namespace
 
 
 @pytest.fixture(scope="module")
