@@ -1,17 +1,19 @@
 """grader autograde: grade every submission of an assignment into nbgrader's gradebook; no broken notebook stops it.
 
 The pipeline is nbgrader's own list of steps (its `Autograde` converter's sanitize + autograde preprocessors), with
-two substitutions: `RestoreCells` for OverwriteCells (flags and missing test cells restored, every change reported)
-and a batch execution step for the Execute preprocessor::
+these substitutions: `RestoreCells` for OverwriteCells (flags and missing test cells restored, every change
+reported), a batch execution step for the Execute preprocessor, and for the steps that use the gradebook, versions
+that share one session and one read of the source cells per run (`grader.steps`: same rules, same rows)::
 
-    ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreCells, CheckCellMetadata,       <- sanitize
-    EXECUTE                                                                                  <- any Executor
-    IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-    AssignLatePenalties, CheckCellMetadata                                                   <- score, save
+    ClearOutput, DeduplicateIds, SharedKernelspec, RestoreCells, CheckMetadata,       <- sanitize
+    EXECUTE                                                                           <- any Executor
+    IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveScores,
+    LatePenalties, CheckMetadata                                                      <- score, save
 
 Each submission is prepared and finished in this process (so the gradebook has one writer) and executed by an
 executor of `grader.engine`, ``jobs`` notebooks at once: ``fork`` by default (forks of a warm server), ``kernel`` for
-nbgrader's own path (a fresh Jupyter kernel per notebook). What happens to a broken submission:
+nbgrader's own path (a fresh Jupyter kernel per notebook). Submissions are prepared as the executor asks for work,
+so preparing one overlaps running others. What happens to a broken submission:
 
 - a notebook that is not valid JSON / nbformat, or is missing: every grade cell of it gets 0;
 - a process that dies (``os._exit``, a kill signal, memory): cells already run keep their scores, the cell that
@@ -42,27 +44,19 @@ from typing import Any, Protocol
 
 import nbformat
 from nbconvert.exporters import NotebookExporter
+from nbconvert.exporters.exporter import ResourcesDict
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.api import MissingEntry
-from nbgrader.preprocessors import (
-    AssignLatePenalties,
-    CheckCellMetadata,
-    ClearOutput,
-    DeduplicateIds,
-    Execute,
-    IgnorePattern,
-    LimitOutput,
-    OverwriteKernelspec,
-    SaveAutoGrades,
-)
+from nbgrader.preprocessors import ClearOutput, DeduplicateIds, Execute, IgnorePattern, LimitOutput
 from nbgrader.utils import find_all_files, rmtree, setenv
 
-from grader.course import DEFAULT_COURSE, Course, nbgrader_logger, open_course, quiet_sqlalchemy
+from grader.course import DEFAULT_COURSE, Course, ensure_alembic_on_path, nbgrader_logger, open_course, quiet_sqlalchemy
 from grader.engine import EXECUTORS, make_executor
 from grader.engine.base import Executor
 from grader.engine.jobs import Job, JobResult, Limits
 from grader.errors import UsageError
 from grader.restore import RestoreCells
+from grader.steps import RUN_KEY, CheckMetadata, LatePenalties, RunGradebook, SaveScores, SharedKernelspec
 
 EXECUTE = "execute"
 """Marks where the execution step sits in a list of steps; an `Executor` does it for the whole batch."""
@@ -70,16 +64,16 @@ EXECUTE = "execute"
 DEFAULT_STEPS: tuple[Any, ...] = (
     ClearOutput,
     DeduplicateIds,
-    OverwriteKernelspec,
+    SharedKernelspec,
     RestoreCells,
-    CheckCellMetadata,
+    CheckMetadata,
     EXECUTE,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
-    SaveAutoGrades,
-    AssignLatePenalties,
-    CheckCellMetadata,
+    SaveScores,
+    LatePenalties,
+    CheckMetadata,
 )
 
 GRADED, FAILED, SKIPPED = "graded", "failed", "skipped"
@@ -177,7 +171,7 @@ def run(
     grading = _Grading(ctx, assignment, steps)
 
     reports: dict[str, SubmissionReport] = {}
-    todo = []
+    todo: dict[str, str] = {}  # student -> fingerprint of the submission
     for student in chosen:
         previous = load_record(ctx, assignment, student)
         fingerprint = fingerprint_submission(ctx.submitted_dir(student, assignment))
@@ -187,7 +181,7 @@ def run(
                 student, SKIPPED, previous.score, previous.max_score, previous.problems, fingerprint
             )
         else:
-            todo.append(student)
+            todo[student] = fingerprint
 
     with contextlib.ExitStack() as stack:
         runner = stack.enter_context(grading_executor(executor, jobs)) if isinstance(executor, str) else executor
@@ -323,66 +317,96 @@ class _Grading:
             raise ValueError("the autograde steps must contain EXECUTE exactly once")
         cut = list(steps).index(EXECUTE)
         self.ctx, self.assignment = ctx, assignment
+        self.run: RunGradebook | None = None
+        """The run's gradebook session, while `grade` runs."""
         self.log = nbgrader_logger()
-        self.before = self._exporter(steps[:cut])
-        self.after = self._exporter(steps[cut + 1 :])
+        self.before = self._make_steps(steps[:cut])
+        self.after = self._make_steps(steps[cut + 1 :])
         self.timeout_ename = ctx.config.Execute.get("error_on_timeout", {}).get("ename", "CellTimeoutError")
         self.limits = Limits.from_config(  # c.Limits.<field> in nbgrader_config.py; Execute.timeout per cell
             ctx.config.get("Limits"), cell_timeout=ctx.config.Execute.get("timeout", Execute.timeout.default_value)
         )
 
-    def _exporter(self, steps: Iterable[Any]) -> NotebookExporter:
-        exporter = NotebookExporter(config=self.ctx.config, log=self.log)
-        exporter._preprocessors = []
-        for step in steps:
-            exporter.register_preprocessor(step)
-        return exporter
+    def _make_steps(self, steps: Iterable[Any]) -> list[Any]:
+        """The steps as preprocessors configured as nbconvert's exporter would make them (the course's config, our
+        logger); `_apply` runs them in place, without the exporter's two deep copies of every notebook."""
+        parent = NotebookExporter(config=self.ctx.config, log=self.log)
+        return [step(parent=parent) if isinstance(step, type) else step for step in steps]
 
-    def _resources(self, student: str, notebook: str, dest: Path) -> dict[str, Any]:
-        return {
-            "unique_key": notebook,
-            "output_files_dir": f"{notebook}_files",
-            "metadata": {"name": notebook, "path": str(dest)},
-            "nbgrader": {
+    @staticmethod
+    def _apply(steps: list[Any], nb: nbformat.NotebookNode, resources: ResourcesDict) -> nbformat.NotebookNode:
+        for step in steps:
+            nb, resources = step(nb, resources)
+        return nb
+
+    def _resources(self, student: str, notebook: str, dest: Path) -> ResourcesDict:
+        """What nbgrader's converter hands its steps for one notebook (nbconvert's ResourcesDict: missing keys are
+        None), with the run's shared gradebook (`grader.steps.RUN_KEY`)."""
+        resources, metadata = ResourcesDict(), ResourcesDict()
+        metadata.update(name=notebook, path=str(dest))
+        resources.update(
+            unique_key=notebook,
+            output_files_dir=f"{notebook}_files",
+            output_extension=".ipynb",
+            metadata=metadata,
+            nbgrader={
                 "student": student,
                 "assignment": self.assignment,
                 "notebook": notebook,
                 "db_url": self.ctx.db_url,
+                RUN_KEY: self.run,
             },
-        }
+        )
+        return resources
 
     # -- the batch -------------------------------------------------------------------------------------------
 
-    def grade(self, students: Sequence[str], executor: Executor) -> Iterable[SubmissionReport]:
-        """Prepare every submission, run all their notebooks through `executor`, finish each as it comes back."""
+    def grade(self, students: dict[str, str], executor: Executor) -> Iterator[SubmissionReport]:
+        """Grade ``students`` (id -> fingerprint of the submission) through `executor`, on one gradebook session:
+        each submission is prepared when the executor asks for more work, and finished as its notebooks come back."""
+        ensure_alembic_on_path()
+        with RunGradebook(self.ctx.db_url, self.assignment, self.ctx.course_id) as run:
+            self.run = run
+            try:
+                yield from self._grade(students, executor)
+            finally:
+                self.run = None
+
+    def _grade(self, students: dict[str, str], executor: Executor) -> Iterator[SubmissionReport]:
         pending: dict[str, _Pending] = {}
-        jobs: list[Job] = []
-        for student in students:
-            state, student_jobs = self._prepare_safely(student)
-            if student_jobs:
-                pending[student] = state
-                jobs.extend(student_jobs)
-            else:
-                yield self._close(state)
-        for result in executor.map(jobs):
+        unrunnable: list[SubmissionReport] = []  # prepared, with no notebook to run
+
+        def jobs() -> Iterator[Job]:
+            for student, fingerprint in students.items():
+                state, student_jobs = self._prepare_safely(student, fingerprint)
+                if student_jobs:
+                    pending[student] = state
+                    yield from student_jobs
+                else:
+                    unrunnable.append(self._close(state))
+
+        for result in executor.map(jobs()):
+            yield from _drain(unrunnable)
             student, _, notebook = result.id.partition("/")
             state = pending[student]
             self._finish_safely(state, notebook, result)
             state.waiting.discard(notebook)
             if not state.waiting:
                 yield self._close(pending.pop(student))
+        yield from _drain(unrunnable)
         for state in pending.values():  # an executor that lost jobs
             state.failed = True
             state.problems.append("some notebooks never came back from execution; they were not graded")
             yield self._close(state)
 
-    def _prepare_safely(self, student: str) -> tuple[_Pending, list[Job]]:
+    def _prepare_safely(self, student: str, fingerprint: str) -> tuple[_Pending, list[Job]]:
         src = self.ctx.submitted_dir(student, self.assignment)
-        state = _Pending(student, fingerprint_submission(src), self.ctx.autograded_dir(student, self.assignment))
+        state = _Pending(student, fingerprint, self.ctx.autograded_dir(student, self.assignment))
         start = time.perf_counter()
         try:
             jobs = self._prepare(state, src)
         except Exception as exc:
+            self.run.rollback()
             state.failed = True
             state.problems.append(f"could not be prepared for grading: {_brief(exc)}")
             jobs = []
@@ -394,6 +418,7 @@ class _Grading:
         try:
             self._finish(state, notebook, result)
         except Exception as exc:
+            self.run.rollback()
             state.failed = True
             state.problems.append(f"{notebook}.ipynb: could not be scored ({_brief(exc)}); all its cells scored 0")
             self._zero(state.student, [notebook])
@@ -429,13 +454,14 @@ class _Grading:
             shutil.copy(path, target, follow_symlinks=False)
 
         timestamp = ctx.coursedir.get_existing_timestamp(str(src))
-        with ctx.gradebook() as gb, quiet_sqlalchemy():
+        gb = self.run.gb
+        with quiet_sqlalchemy():
             gb.update_or_create_student(student)
             if timestamp:
                 gb.update_or_create_submission(assignment, student, timestamp=timestamp)
             else:
                 gb.update_or_create_submission(assignment, student)
-            expected = [nb.name for nb in gb.find_assignment(assignment).notebooks]
+        expected = list(self.run.source.notebooks)
 
         source = ctx.source_dir(assignment)
         excluded = {str(source / x) for x in ctx.config.Autograde.get("exclude_overwriting", {}).get(assignment, [])}
@@ -479,21 +505,17 @@ class _Grading:
             self._zero(state.student, [notebook])
             return None
         try:
-            output, _ = self.before.from_notebook_node(nb, self._resources(state.student, notebook, state.dest))
+            nb = self._apply(self.before, nb, self._resources(state.student, notebook, state.dest))
         except Exception as exc:
+            self.run.rollback()
             state.failed = True
             state.problems.append(f"{notebook}.ipynb could not be sanitized ({_brief(exc)}); all its cells scored 0")
             self._zero(state.student, [notebook])
             return None
-        for pp in self.before._preprocessors:
+        for pp in self.before:
             state.problems.extend(f"{notebook}.ipynb: {c}" for c in getattr(pp, "changes", []))
-        (state.dest / f"{notebook}.ipynb").write_text(output)
-        return Job(
-            id=f"{state.student}/{notebook}",
-            notebook=nbformat.reads(output, as_version=4),
-            cwd=str(state.dest),
-            limits=self.limits,
-        )
+        # Not written to the folder before it runs: as under nbgrader, the notebook's code does not find itself there.
+        return Job(id=f"{state.student}/{notebook}", notebook=nb, cwd=str(state.dest), limits=self.limits)
 
     def _finish(self, state: _Pending, notebook: str, result: JobResult) -> None:
         """Record timeouts and dead kernels in the notebook, then score and save it (nbgrader's last steps)."""
@@ -511,7 +533,9 @@ class _Grading:
                 )
         for index, note in result.notes:
             state.problems.append(f"{notebook}.ipynb: cell {cell_name(nb, index)} hit a limit: {note}")
-        output, _ = self.after.from_notebook_node(nb, self._resources(state.student, notebook, state.dest))
+        nb = self._apply(self.after, nb, self._resources(state.student, notebook, state.dest))
+        self.run.commit()
+        output = nbformat.writes(nb)
         target = state.dest / f"{notebook}.ipynb"
         target.unlink(missing_ok=True)
         target.write_text(output)
@@ -519,24 +543,33 @@ class _Grading:
 
     def _zero(self, student: str, notebooks: Iterable[str]) -> None:
         """Score 0 on every grade cell of these submitted notebooks (what nbgrader does for a missing notebook)."""
-        with self.ctx.gradebook() as gb:
-            for name in notebooks:
-                try:
-                    submission = gb.find_submission_notebook(name, self.assignment, student)
-                except MissingEntry:
-                    continue
-                for grade in submission.grades:
-                    grade.auto_score = 0
-                    grade.needs_manual_grade = False
-            gb.db.commit()
+        notebooks = list(notebooks)
+        if not notebooks:
+            return
+        gb = self.run.gb
+        for name in notebooks:
+            try:
+                submission = gb.find_submission_notebook(name, self.assignment, student)
+            except MissingEntry:
+                continue
+            for grade in submission.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+        self.run.commit()
 
     def _totals(self, student: str) -> tuple[float, float]:
-        with self.ctx.gradebook() as gb:
-            try:
-                submission = gb.find_submission(self.assignment, student)
-            except MissingEntry:
-                return 0.0, float(gb.find_assignment(self.assignment).max_score)
-            return float(submission.score), float(submission.max_score)
+        gb = self.run.gb
+        try:
+            submission = gb.find_submission(self.assignment, student)
+        except MissingEntry:
+            return 0.0, float(gb.find_assignment(self.assignment).max_score)
+        return float(submission.score), float(submission.max_score)
+
+
+def _drain(reports: list[SubmissionReport]) -> Iterator[SubmissionReport]:
+    """Yield and remove every report of the list."""
+    while reports:
+        yield reports.pop(0)
 
 
 def _brief(exc: BaseException) -> str:

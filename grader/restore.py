@@ -11,7 +11,8 @@ Left alone it misses three things this step adds:
   goes right after the nearest preceding gradebook cell still present (or first), never failing;
 - a markdown cell turned back into code keeps its ``attachments`` key, which fails nbformat's validation: dropped.
 
-Every change is recorded in `changes` as a sentence for the per-student report.
+Every change is recorded in `changes` as a sentence for the per-student report. In an autograde run it reads the
+source cells from the run's `grader.steps.SourceIndex` instead of querying the gradebook cell by cell.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ import re
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, OverwriteCells
+from nbgrader.preprocessors.base import NbGraderPreprocessor
 from traitlets import Bool
+
+from grader.steps import run_of
 
 
 class RestoreCells(OverwriteCells):
@@ -34,7 +38,18 @@ class RestoreCells(OverwriteCells):
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         self.changes: list[str] = []
         self._hider = ClearHiddenTests(parent=self)
-        return super().preprocess(nb, resources)
+        run = run_of(resources)
+        if run is None:
+            return super().preprocess(nb, resources)
+        # OverwriteCells.preprocess, with the run's source cells in memory standing in for the gradebook
+        meta = resources["nbgrader"]
+        self.notebook_id, self.assignment_id, self.db_url = meta["notebook"], meta["assignment"], meta["db_url"]
+        self.gradebook = run.source
+        nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)
+        if self.add_missing_cells:
+            nb, resources = self.add_missing_grade_cells(nb, resources)
+            nb, resources = self.add_missing_task_cells(nb, resources)
+        return nb, resources
 
     def _flags(self, grade_id: str) -> dict[str, bool]:
         """The nbgrader flags the gradebook says cell `grade_id` has."""

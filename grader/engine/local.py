@@ -261,9 +261,9 @@ class LocalForkExecutor(Executor):
     def _submit(self, job: Job, alone: bool, flights: dict[str, _Flight]) -> JobResult | None:
         """Send ``job`` to the server; a job whose folder cannot be staged into the sandbox is returned at once as
         an error result instead."""
+        server = self._server_for(flights)
         self._tags += 1
         tag = str(self._tags)
-        server = self.server
         data, staged, started = job.to_dict(), None, time.perf_counter()
         if self._sandbox is not None:
             try:
@@ -274,6 +274,15 @@ class LocalForkExecutor(Executor):
         flights[tag] = _Flight(job, NotebookRecorder(job), started, alone, staged)
         server.send({"op": "run", "tag": tag, "job": data})
         return None
+
+    def _server_for(self, flights: dict[str, _Flight]) -> _Server:
+        """The server that runs ``flights``; a new one only when none are running. While jobs run on a server that
+        is gone, raises `ServerDiedError`: those jobs must be dealt with (`_server_died`) before a new server starts,
+        or the batch would wait for them on a server that never heard of them."""
+        if flights and (self._server is None or self._server.proc.poll() is not None):
+            code = None if self._server is None else self._server.proc.poll()
+            raise ServerDiedError(f"the engine server exited (code {code})")
+        return self.server
 
     def _land(self, flight: _Flight) -> None:
         """A job is over: its staged copy goes."""
@@ -290,57 +299,87 @@ class LocalForkExecutor(Executor):
             self._mapping = False
 
     def _map(self, jobs: Iterable[Job]) -> Iterator[JobResult]:
+        """The batch loop. ``jobs`` is pulled lazily: one job is kept ready beyond the running ones (the caller's
+        preparation of it overlaps the notebooks that run), and a finished job's slot is refilled before its result
+        is handed back (the caller's scoring overlaps the next notebook)."""
         pending = iter(jobs)
+        ready: deque[Job] = deque()  # pulled from ``jobs``, not sent yet
         flights: dict[str, _Flight] = {}
         suspects: deque[Job] = deque()  # were running when the server died: each runs again, alone
         exhausted = False
+
+        def pull() -> bool:
+            nonlocal exhausted
+            job = None if exhausted else next(pending, None)
+            exhausted = job is None
+            if job is not None:
+                ready.append(job)
+            return job is not None
+
+        def fill(out: list[JobResult]) -> None:
+            """Send jobs while slots are free (a suspect only runs alone); a job refused at once goes to ``out``."""
+            while not any(flight.alone for flight in flights.values()):
+                if suspects:
+                    if flights:
+                        return
+                    job, alone = suspects.popleft(), True
+                elif len(flights) < self.jobs and (ready or pull()):
+                    job, alone = ready.popleft(), False
+                else:
+                    return
+                refused = self._submit(job, alone, flights)
+                if refused is not None:
+                    out.append(refused)
+
         try:
             while True:
+                finished: list[JobResult] = []
                 try:
-                    refused: list[JobResult | None] = []
-                    if suspects:
-                        if not flights:
-                            refused.append(self._submit(suspects.popleft(), True, flights))
-                    else:
-                        while not exhausted and len(flights) < self.jobs:
-                            job = next(pending, None)
-                            if job is None:
-                                exhausted = True
-                            else:
-                                refused.append(self._submit(job, False, flights))
-                    if any(refused):
-                        yield from (result for result in refused if result is not None)
+                    fill(finished)
+                    if finished:
+                        yield from finished
                         continue
                     if not flights:
                         return
-                    frames = self.server.frames()
+                    if not ready and not suspects:
+                        pull()
+                    for frame in self._server_for(flights).frames():
+                        result = self._on_frame(frame, flights)
+                        if result is not None:
+                            finished.append(result)
+                    if finished:
+                        fill(finished)
                 except ServerDiedError as exc:
+                    yield from finished
                     yield from self._server_died(flights, suspects, str(exc))
                     continue
-                for frame in frames:
-                    flight = flights.get(frame.get("tag"))  # type: ignore[arg-type]
-                    if flight is None:
-                        continue
-                    event = frame.get("ev")
-                    kind = event.get("t") if isinstance(event, dict) else None
-                    if kind == "exit" or (kind == "done" and not flight.recorder.broken):
-                        # "done": every cell ran; the result need not wait for the process's teardown
-                        # (milliseconds for a large address space), the server still reaps and cleans up.
-                        del flights[frame["tag"]]
-                        self._land(flight)
-                        ending = event
-                        if kind == "done":
-                            flight.recorder.feed(event)
-                            ending = {"t": "exit", "code": 0, "time": event.get("time")}
-                        yield flight.recorder.finish(ending, time.perf_counter() - flight.started)
-                        continue
-                    broken = flight.recorder.broken
-                    flight.recorder.feed(event)
-                    if flight.recorder.broken and not broken:
-                        self.server.send({"op": "kill", "tag": frame["tag"]})
+                yield from finished
         finally:
             if flights:  # stopped early or failed: leave nothing running
                 self.close()
+
+    def _on_frame(self, frame: dict[str, Any], flights: dict[str, _Flight]) -> JobResult | None:
+        """Feed one frame to its job's recorder; the job's result when the frame ends it."""
+        flight = flights.get(frame.get("tag"))  # type: ignore[arg-type]
+        if flight is None:
+            return None
+        event = frame.get("ev")
+        kind = event.get("t") if isinstance(event, dict) else None
+        if kind == "exit" or (kind == "done" and not flight.recorder.broken):
+            # "done": every cell ran; the result need not wait for the process's teardown
+            # (milliseconds for a large address space), the server still reaps and cleans up.
+            del flights[frame["tag"]]
+            self._land(flight)
+            ending = event
+            if kind == "done":
+                flight.recorder.feed(event)
+                ending = {"t": "exit", "code": 0, "time": event.get("time")}
+            return flight.recorder.finish(ending, time.perf_counter() - flight.started)
+        broken = flight.recorder.broken
+        flight.recorder.feed(event)
+        if flight.recorder.broken and not broken:
+            self._server_for(flights).send({"op": "kill", "tag": frame["tag"]})
+        return None
 
     def _server_died(self, flights: dict[str, _Flight], suspects: deque[Job], why: str) -> Iterator[JobResult]:
         """The server died (a notebook can kill its parent): every job that was running is a suspect and runs

@@ -205,7 +205,9 @@ ATTACKS: tuple[Attack, ...] = (
            reported=("hit a limit", "memory limit of 1 GiB"), shown=("memory limit of 1 GiB",)),
     Attack("fork_bomb", "fork until the process table is full",
            code("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass"),
-           sandbox=True, reported=("scored 0",)),
+           # spinning forks may let the interrupt land within the grace period or not: either way the cell is
+           # stopped at its limit and named for it; the scores are checked the same in both cases
+           sandbox=True, reported=("2 s limit",)),
     Attack("output_flood", "100 MB of output", code("for _ in range(100):\n    print('x' * (1 << 20))"),
            reported=("1000000-byte", "scored 0")),
     Attack("read_hidden_tests", "read source/, the gradebook and the staged jobs",

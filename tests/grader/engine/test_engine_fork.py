@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from typing import Any
 
 import pytest
 
-from grader.engine import Job, Limits, LocalForkExecutor
+from grader.engine import Job, JobResult, Limits, LocalForkExecutor
 from grader.engine.local import PROJECT_ROOT, EngineStartError
 
 
@@ -182,6 +183,33 @@ def test_a_notebook_that_kills_the_server_does_not_take_others_down(make_nb, tmp
         }
     assert results["victim"].status == "ok"
     assert stdout(results["victim"].notebook.cells[0]) == "finished\n"
+    assert results["killer"].status == "error" and "killed the engine server" in results["killer"].message
+
+
+@pytest.mark.slow
+def test_a_server_killed_while_the_caller_is_busy_is_noticed_not_waited_for(make_nb, tmp_path):
+    """The caller takes its time over each result (scoring it), so the server a notebook kills is already gone,
+    and reaped, when the batch next looks at it: are the jobs it ran still run again, rather than waited for on a
+    new server that never heard of them?"""
+    quick = make_nb("print('quick')")
+    killer = make_nb("import os, signal, time\ntime.sleep(0.2)\nos.kill(os.getppid(), signal.SIGKILL)")
+    slow = make_nb("import time\ntime.sleep(1.0)\nprint('slow')")
+    jobs = [Job("quick", quick, str(tmp_path)), Job("slow", slow, str(tmp_path)), Job("killer", killer, str(tmp_path)),
+            Job("after", quick, str(tmp_path))]
+    results: dict[str, JobResult] = {}
+
+    def consume() -> None:
+        with LocalForkExecutor(jobs=2, sandbox="none") as executor:
+            for result in executor.map(jobs):
+                results[result.id] = result
+                time.sleep(0.6)  # the killer kills the server meanwhile
+
+    worker = threading.Thread(target=consume, daemon=True)
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), f"the batch hung; results so far: {sorted(results)}"
+    assert sorted(results) == ["after", "killer", "quick", "slow"]
+    assert {k: r.status for k, r in results.items() if k != "killer"} == {"after": "ok", "quick": "ok", "slow": "ok"}
     assert results["killer"].status == "error" and "killed the engine server" in results["killer"].message
 
 
