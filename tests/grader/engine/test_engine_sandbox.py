@@ -406,5 +406,6 @@ def test_a_python_environment_under_tmp_runs_sandboxed_and_shows_nothing_else_of
         with LocalForkExecutor(jobs=1, sandbox="bwrap", python=str(python),
                                preload=[*DEFAULT_PRELOAD, "tmp_probe"]) as executor:
             result = executor.run(Job("under-tmp", nb, str(course)))
-        assert result.status == "ok", result.message + outputs(result)
+        errors = [o for o in result.notebook.cells[0].outputs if o.output_type == "error"]
+        assert result.status == "ok" and not errors, result.message + outputs(result)
         assert value(result) == (str(root / "venv"), "imported late", [True, True], ["project", "venv"], [], True)
