@@ -9,6 +9,9 @@ those processes would share the sandbox's uid, /tmp, process list and staging fo
 - a tmpfs of ``Limits.disk_bytes`` at `NOTEBOOK_HOME`, holding a copy of the job's staged folder (the notebook runs
   in it) and the notebook's /tmp and /dev/shm; it vanishes with the namespace: nothing the notebook writes
   survives it or reaches the host's disk;
+- on that /tmp, the sandbox's read-only folders that lie under /tmp (``keep``: a venv or a checkout in /tmp, as in
+  a clean clone in CI) again at their paths, so that the notebook can import what the server imports; nothing else
+  of the sandbox's /tmp (the server's scratch, another notebook's files) is there;
 - the staging folder covered by an empty read-only tmpfs (no other job's files are visible);
 - a pid 1 for the new pid namespace: a ``sleep`` spawned without copying the server (vfork and exec; no
   capability survives the exec). Then S forks N, the notebook's process (pid 2), which mounts the namespace's
@@ -30,6 +33,8 @@ import os
 import resource
 import shutil
 import signal
+import stat
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from grader.engine import protocol
@@ -115,8 +120,9 @@ def _fail(event_fd: int, message: str) -> NoReturn:
     os._exit(1)
 
 
-def _make_world(job: dict[str, Any]) -> str:
-    """In S: the namespaces and mounts of the job; returns the folder the notebook runs in."""
+def _make_world(job: dict[str, Any], keep: Sequence[str]) -> str:
+    """In S: the namespaces and mounts of the job, ``keep`` shown again on its /tmp; returns the folder the notebook
+    runs in."""
     uid, gid = os.getuid(), os.getgid()
     _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
     _write("/proc/self/setgroups", "deny")
@@ -135,20 +141,42 @@ def _make_world(job: dict[str, Any]) -> str:
     tmp = os.path.join(NOTEBOOK_HOME, ".tmp")
     os.mkdir(tmp)
     os.chmod(tmp, 0o1777)
+    handles = [os.open(path, os.O_PATH | os.O_CLOEXEC) for path in keep]  # /tmp still shows them: hold on to them
     for target in ("/tmp", "/dev/shm"):
         if os.path.isdir(target):
             _mount(tmp, target, None, MS_BIND)
+    for path, handle in zip(keep, handles, strict=True):
+        _show_again(path, handle)
     _mount("tmpfs", JOBS_DIR, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555")
     return work
 
 
-def enter(job: dict[str, Any], event_fd: int) -> dict[str, Any]:
-    """Called in the server's fork S: build the job's world and return, in the notebook's process N only, the job
-    to run there (``cwd`` its private folder, ``home`` set, ``isolated`` true). S never returns."""
+def _show_again(path: str, handle: int) -> None:
+    """Bind the folder (or file) ``handle`` was opened on, a read-only bind of the sandbox now covered by the
+    notebook's /tmp, at its own ``path`` on that /tmp. A bind copies the mount's read-only flag (and the notebook,
+    without capabilities, cannot remount it); checked all the same, since a writable venv or checkout would let one
+    notebook change the code every later notebook imports."""
+    try:
+        if stat.S_ISDIR(os.fstat(handle).st_mode):
+            os.makedirs(path, mode=0o755, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644))
+        _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC)
+    finally:
+        os.close(handle)
+    if not os.statvfs(path).f_flag & os.ST_RDONLY:
+        raise IsolationError(f"{path} would be writable in the notebook")
+
+
+def enter(job: dict[str, Any], event_fd: int, keep: Sequence[str] = ()) -> dict[str, Any]:
+    """Called in the server's fork S: build the job's world (its /tmp showing the read-only folders ``keep`` again)
+    and return, in the notebook's process N only, the job to run there (``cwd`` its private folder, ``home`` set,
+    ``isolated`` true). S never returns."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     set_dumpable(True)  # the server is not dumpable; S must be, to write its own uid_map
     try:
-        work = _make_world(job)
+        work = _make_world(job, keep)
         init = _spawn_init()
         notebook = os.fork()
     except Exception as exc:

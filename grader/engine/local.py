@@ -233,10 +233,11 @@ class LocalForkExecutor(Executor):
             return _Server(self.argv, self.server_env, self.startup_timeout)
         sandbox = self._sandbox
         try:
-            server = _Server(sandbox.command([*self.argv, "--isolate"]), sandbox.env(self.server_env),
+            keep = [f"--keep={path}" for path in sandbox.kept_in_tmp()]  # the notebooks' /tmp shows them again
+            server = _Server(sandbox.command([*self.argv, "--isolate", *keep]), sandbox.env(self.server_env),
                              self.startup_timeout)
             why = server.hello.get("isolation_error", "")
-        except EngineStartError as exc:
+        except (EngineStartError, SandboxError) as exc:
             server, why = None, str(exc)
         if not why:
             return server  # type: ignore[return-value]

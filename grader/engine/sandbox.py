@@ -14,6 +14,10 @@ copies each job's folder into the staging folder just before the job starts and 
 (`Sandbox.stage`); inside, each notebook gets a world of its own, with its folder on a private tmpfs, where no
 other notebook can see or signal it (`grader.engine.isolation`).
 
+A venv or a checkout under /tmp (a clean clone in CI) is part of the view like any other: the sandbox's private
+/tmp, and each notebook's after it, show those read-only folders again at their paths (`Sandbox.kept_in_tmp`) and
+nothing else of the host's /tmp. No folder shown may hold /tmp itself or the staging folder (`SandboxError`).
+
 Run as root, the sandbox drops to an unprivileged uid (``nobody``): a privileged bwrap builds the read-only view
 (root can reach a Python installed under /root), then ``setpriv`` (or Python) becomes that uid and runs the
 unprivileged bwrap that makes the namespaces. Root's processes are exempt from RLIMIT_NPROC, so only this way does
@@ -25,6 +29,7 @@ the grader's rights: the limits and the clean environment still apply, nothing e
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -64,6 +69,8 @@ NOTEBOOK_HOME = "/home/student"
 """Inside the sandbox: the private tmpfs of each notebook (``HOME``), holding its folder and its /tmp."""
 SANDBOX_HOME = "/tmp"
 """``HOME`` of the warm server in the sandbox (its scratch tmpfs); notebooks get their own (`isolation.HOME`)."""
+TMP = "/tmp"
+"""Private in the sandbox and again in each notebook: a fresh tmpfs, showing only the view's folders under it."""
 
 
 class SandboxWarning(UserWarning):
@@ -87,16 +94,22 @@ def find_bwrap() -> str | None:
 
 
 def _python_paths(python: str) -> list[str]:
-    """Folders ``python`` loads code from: its prefixes and the site folders on its sys.path."""
+    """Folders ``python`` loads code from: its prefixes and the site folders on its sys.path. Another venv's python
+    is a symlink to the same interpreter but has other prefixes: ``python`` is compared unresolved."""
     script = ("import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, sys.exec_prefix, "
               "sys.base_exec_prefix, *[p for p in sys.path if p.endswith(('site-packages', 'dist-packages'))]]))")
-    if os.path.realpath(python) == os.path.realpath(sys.executable):
+    if os.path.abspath(python) == os.path.abspath(sys.executable):
         paths = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
                  *[p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]]
     else:
         out = subprocess.run([python, "-I", "-c", script], capture_output=True, text=True, cwd="/", check=True)
         paths = json.loads(out.stdout)
     return [*paths, os.path.dirname(os.path.realpath(python))]
+
+
+def _inside(path: str, folder: str) -> bool:
+    """``path`` is ``folder`` or lies under it (both absolute and normalized)."""
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def _outermost(paths: Iterable[str]) -> list[str]:
@@ -106,7 +119,7 @@ def _outermost(paths: Iterable[str]) -> list[str]:
     candidates |= {os.path.realpath(p) for p in candidates}
     for path in sorted(candidates, key=len):
         inside = [*kept, *(d for d in SYSTEM_DIRS if os.path.isdir(d) and not os.path.islink(d))]
-        if not any(path == k or path.startswith(k.rstrip("/") + "/") for k in inside):
+        if not any(_inside(path, k) for k in inside):
             kept.append(path)
     return kept
 
@@ -137,13 +150,31 @@ class Sandbox:
             os.chown(self.jobs_root, self.uid, self.uid)
 
     # -- the command ------------------------------------------------------------------------------------------
+    @functools.cached_property
     def binds(self) -> list[str]:
-        """Host folders bound read-only at the same path: Python's prefixes and site folders, the packages."""
-        return _outermost([*_python_paths(self.python), *self.packages])
+        """Host folders bound read-only at the same path: Python's prefixes and site folders, the packages.
+
+        Raises `SandboxError` for a folder that holds /tmp or the staging folder: showing it would show every
+        job's staged copy (and, for /tmp, whatever a course or a test keeps there)."""
+        binds = _outermost([*_python_paths(self.python), *self.packages])
+        hidden = {TMP, str(self.jobs_root), os.path.realpath(self.jobs_root)}
+        for path in binds:
+            held = sorted(h for h in hidden if _inside(h, path))
+            if held:
+                raise SandboxError(f"the sandbox would show {path} (a Python or package folder), which holds "
+                                   f"{held[0]}: move the environment or the project out of it")
+        return binds
+
+    def kept_in_tmp(self) -> list[str]:
+        """The binds under /tmp (a venv or a checkout in /tmp, as in a clean clone in CI). The sandbox's /tmp is a
+        fresh tmpfs: these are bound again on it (`tmp_view`), and each notebook's own /tmp shows them again too
+        (the server's ``--keep``, `grader.engine.isolation`); without that, Python could not start in there."""
+        return [path for path in self.binds if _inside(path, TMP)]
 
     def view(self) -> list[str]:
-        """bwrap arguments of the read-only view: system folders, a few /etc files, Python, the packages."""
-        binds = self.binds()
+        """bwrap arguments of the read-only view: system folders, a few /etc files, Python, the packages (those
+        under /tmp come with the sandbox's /tmp, `tmp_view`)."""
+        binds = [path for path in self.binds if not _inside(path, TMP)]
         args: list[str] = []
         for folder in [*_parents([*binds, *ETC_FILES, JOBS_DIR]), NOTEBOOK_HOME]:
             if not os.path.islink(folder):
@@ -159,14 +190,28 @@ class Sandbox:
             args += ["--ro-bind", path, path]
         return [*args, "--ro-bind", str(self.jobs_root), JOBS_DIR]
 
+    def tmp_view(self) -> list[str]:
+        """bwrap arguments of the sandbox's /tmp: a fresh tmpfs, then the binds under /tmp (`kept_in_tmp`) again
+        on it, read-only at their paths. bwrap mounts in the order given: a bind before the tmpfs would vanish
+        under it. The same arguments serve the unprivileged bwrap of a root grader, whose sources are then the
+        privileged bwrap's binds."""
+        kept = self.kept_in_tmp()
+        args = ["--tmpfs", TMP]
+        for folder in _parents(kept):
+            if _inside(folder, TMP) and folder != TMP and not os.path.islink(folder):
+                args += ["--perms", "0755", "--dir", folder]
+        for path in kept:
+            args += ["--ro-bind", path, path]
+        return args
+
     def command(self, argv: Sequence[str]) -> list[str]:
-        """``argv`` run inside the sandbox."""
-        inner = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--tmpfs", "/tmp",
+        """``argv`` run inside the sandbox. Raises `SandboxError` when the view would show too much (`binds`)."""
+        inner = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session", *self.tmp_view(),
                  "--proc", "/proc", "--dev", "/dev", "--chdir", "/"]
         if self.uid is None:
             return [*inner[:4], *self.view(), *inner[4:], "--", *argv]
         return [self.bwrap, "--die-with-parent", *self.view(), "--dev", "/dev", "--bind", "/proc", "/proc",
-                "--tmpfs", "/tmp", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--",
+                *self.tmp_view(), "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--",
                 *_become(self.uid, self.python), *inner[:4], "--ro-bind", "/", "/", *inner[4:], "--", *argv]
 
     def env(self, base: Mapping[str, str]) -> dict[str, str]:

@@ -10,8 +10,9 @@ cells' limits; it kills the process group. It is a child subreaper: what a noteb
 process group comes back to it and is killed.
 
 With ``--isolate`` (in the bubblewrap sandbox) each fork first enters namespaces of its own
-(`grader.engine.isolation`); the server checks at start that this works and says so in its hello
-(``isolation_error``), and makes itself non-dumpable. Before forking anything it takes the tamper snapshot
+(`grader.engine.isolation`), whose private /tmp shows again the folders given with ``--keep`` (read-only folders of
+the sandbox under /tmp: a venv or a checkout there); the server checks at start that this works and says so in its
+hello (``isolation_error``), and makes itself non-dumpable. Before forking anything it takes the tamper snapshot
 (`grader.engine.guard`, `WATCHED`) every notebook is checked against.
 
 The server is single-threaded (it forks) and never imports a student's module: only ``--preload`` names, resolved
@@ -29,6 +30,7 @@ import selectors
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,10 +84,10 @@ class Server:
     """The fork-and-relay loop (see the module docstring)."""
 
     def __init__(self, in_fd: int, out_fd: int, shell: EngineShell, base_path: list[str], isolate: bool = False,
-                 guard: Snapshot | None = None) -> None:
+                 guard: Snapshot | None = None, keep: Sequence[str] = ()) -> None:
         self.in_fd, self.out_fd = in_fd, out_fd
         self.shell, self.base_path = shell, base_path
-        self.isolate, self.guard = isolate, guard
+        self.isolate, self.guard, self.keep = isolate, guard, list(keep)
         self.selector = selectors.DefaultSelector()
         self.selector.register(in_fd, selectors.EVENT_READ, ("client", None))
         os.set_blocking(out_fd, False)
@@ -183,7 +185,7 @@ class Server:
                 die_with_parent(self.pid)
                 os.close(read_end)
                 if self.isolate:  # returns in the notebook's own namespaces (grader.engine.isolation)
-                    job = isolation.enter(job, write_end)
+                    job = isolation.enter(job, write_end, self.keep)
                 run_job(job, write_end, self.shell, self.base_path, self.guard)
             finally:
                 os._exit(70)
@@ -363,14 +365,15 @@ def shell_probes(shell: EngineShell) -> list[tuple[str, Any]]:
     ]
 
 
-def isolation_works() -> str:
-    """Run an empty job through `grader.engine.isolation` once: "" when it works, else why not."""
+def isolation_works(keep: Sequence[str] = ()) -> str:
+    """Run an empty job through `grader.engine.isolation` once, ``keep`` shown again in its /tmp: "" when it works,
+    else why not."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(read_end)
-            isolation.enter({"cwd": JOBS_DIR, "limits": {"disk_bytes": 1 << 20}}, write_end)
+            isolation.enter({"cwd": JOBS_DIR, "limits": {"disk_bytes": 1 << 20}}, write_end, keep)
         finally:
             os._exit(0)
     os.close(write_end)
@@ -410,6 +413,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="IPython traceback mode of the notebooks")
     parser.add_argument("--isolate", action="store_true",
                         help="run each notebook in namespaces of its own (in the bubblewrap sandbox)")
+    parser.add_argument("--keep", action="append", default=[], metavar="FOLDER",
+                        help="with --isolate: a read-only folder under /tmp (the venv, the project) that each "
+                             "notebook's private /tmp shows again; repeatable")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     base_path = list(sys.path[1:])  # sys.path[0] is the server's own entry: children do not get it
@@ -427,10 +433,10 @@ def main(argv: list[str] | None = None) -> None:
     isolation_error = ""
     if args.isolate:
         isolation.set_dumpable(False)  # notebooks (same uid) may not ptrace the server or read its memory
-        isolation_error = isolation_works()
+        isolation_error = isolation_works(args.keep)
     gc.collect()
     gc.freeze()  # the children share these pages; keep their garbage collector off them
-    server = Server(in_fd, out_fd, shell, base_path, isolate=args.isolate, guard=guard)
+    server = Server(in_fd, out_fd, shell, base_path, isolate=args.isolate, guard=guard, keep=args.keep)
     server.send({"t": "hello", "pid": os.getpid(), "python": sys.version, "preloaded": loaded, "failed": failed,
                  "startup_seconds": time.perf_counter() - started, "isolated": args.isolate,
                  "isolation_error": isolation_error, "guarded": len(guard)})

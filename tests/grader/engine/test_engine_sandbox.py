@@ -1,13 +1,17 @@
 """Does the bubblewrap sandbox give each notebook a world of its own, and is grading without it loud but safe?
 
 The tests that need bubblewrap skip (saying why) where it is missing or cannot run; the fallback tests run
-everywhere. One sandboxed warm server serves the module.
+everywhere. One sandboxed warm server serves the module; one more runs a Python environment placed under /tmp.
 """
 
 from __future__ import annotations
 
 import ast
 import os
+import site
+import subprocess
+import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Iterator
@@ -19,7 +23,8 @@ import pytest
 from grader.engine import Job, Limits, LocalForkExecutor
 from grader.engine import sandbox as sandbox_module
 from grader.engine.local import EngineStartError
-from grader.engine.sandbox import JOBS_DIR, NOTEBOOK_HOME, SandboxWarning, scrub_env
+from grader.engine.sandbox import JOBS_DIR, NOTEBOOK_HOME, Sandbox, SandboxError, SandboxWarning, scrub_env
+from grader.engine.server import DEFAULT_PRELOAD
 
 
 def _bwrap_problem() -> str:
@@ -92,8 +97,10 @@ def test_the_host_the_course_and_the_network_are_out_of_reach(make_nb, tmp_path,
 
 @needs_bwrap
 def test_notebooks_running_at_once_cannot_see_or_signal_each_other(make_nb, tmp_path, boxed):
-    """While A sleeps with a file in its folder and /tmp, does B see only its own processes and no file of A,
-    and does signalling everything it can (kill -1) leave A unharmed?"""
+    """While A sleeps with a file in its folder and /tmp, does B see only its own processes and no file of A (its
+    /tmp holds only the way to a venv or checkout kept there), and does signalling everything it can (kill -1)
+    leave A unharmed?"""
+    kept = sorted({str(Path("/tmp", Path(p).relative_to("/tmp").parts[0])) for p in boxed._sandbox.kept_in_tmp()})
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
     sleeper = make_nb("import time\nopen('mine.txt', 'w').write('a')\nopen('/tmp/a.txt', 'w').write('a')\n"
@@ -101,7 +108,7 @@ def test_notebooks_running_at_once_cannot_see_or_signal_each_other(make_nb, tmp_
     prober = make_nb(
         "import glob, os, signal, time\ntime.sleep(0.3)\n"
         "pids = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())\n"
-        "found = glob.glob('/home/*/*/mine.txt') + glob.glob('/tmp/*') + glob.glob('/run/grader/jobs/*')\n"
+        "found = glob.glob('/home/*/*/mine.txt') + sorted(glob.glob('/tmp/*')) + glob.glob('/run/grader/jobs/*')\n"
         "try:\n    os.kill(-1, signal.SIGKILL)\nexcept ProcessLookupError:\n    pass\n"
         "print((pids, found, os.getpid(), os.getppid()))"
     )
@@ -109,7 +116,7 @@ def test_notebooks_running_at_once_cannot_see_or_signal_each_other(make_nb, tmp_
                                            Job("b", prober, str(tmp_path / "b"))])}
     assert results["a"].status == "ok" and outputs(results["a"]) == "a survived\n"
     pids, found, pid, ppid = value(results["b"])
-    assert (pids, found, pid, ppid) == ([1, 2], [], 2, 0)  # pid 1 is the namespace's init, outside: nothing
+    assert (pids, found, pid, ppid) == ([1, 2], kept, 2, 0)  # pid 1 is the namespace's init, outside: nothing
 
 
 @needs_bwrap
@@ -310,3 +317,95 @@ def test_staging_never_follows_links_and_never_copies_the_staging_folder(tmp_pat
     finally:
         box.close()
     assert not box.jobs_root.exists()
+
+
+# -- a Python environment or a checkout under /tmp (a clean clone in CI) -------------------------------------------
+def _last_mounts(command: list[str], bwrap: str, path: str) -> list[str]:
+    """For each bwrap in ``command``, the last of its mounts that decides what ``path`` shows: "tmpfs" (a tmpfs on
+    /tmp hides it), "bind" (bound at its own path) or "" (neither)."""
+    found: list[str] = []
+    for start in [index for index, arg in enumerate(command) if arg == bwrap]:
+        args = command[start + 1:command.index("--", start)]
+        last = ""
+        for index, flag in enumerate(args):
+            if flag == "--tmpfs" and args[index + 1] == "/tmp":
+                last = "tmpfs"
+            elif flag == "--ro-bind" and args[index + 1:index + 3] == [path, path]:
+                last = "bind"
+        found.append(last)
+    return found
+
+
+@pytest.mark.parametrize("uid", [None, sandbox_module.SANDBOX_UID])
+def test_a_folder_under_tmp_is_bound_again_on_the_sandboxs_own_tmp(uid, monkeypatch):
+    """With a package folder under /tmp, does every bwrap of the command (two when the grader is root) bind it
+    read-only *after* its tmpfs on /tmp (bwrap mounts in order: before, the tmpfs hid it and the server could not
+    start), and is it among the folders the server shows again in each notebook's /tmp?"""
+    monkeypatch.setattr(sandbox_module.os, "chown", lambda *args: None)  # uid=65534 chowns the staging folder
+    with tempfile.TemporaryDirectory(dir="/tmp") as folder:
+        package = os.path.join(folder, "project", "package")
+        os.makedirs(package)
+        box = Sandbox("bwrap", sys.executable, [package], uid=uid)
+        try:
+            command = box.command(["python", "-c", "pass"])
+            kept = box.kept_in_tmp()
+        finally:
+            box.close()
+    assert package in kept and all(path.startswith("/tmp/") for path in kept)
+    assert _last_mounts(command, "bwrap", package) == ["bind"] * (1 if uid is None else 2)
+
+
+@pytest.mark.parametrize("held", ["/tmp", "staging"])
+def test_a_folder_holding_tmp_or_the_staging_folder_is_never_shown(held):
+    """A package folder that holds /tmp itself, or every job's staged copy, would show them all: refused."""
+    box = Sandbox("bwrap", sys.executable, [], uid=None)
+    try:
+        box.packages = [str(box.jobs_root) if held == "staging" else "/tmp"]
+        with pytest.raises(SandboxError, match="which holds"):
+            box.command(["python"])
+    finally:
+        box.close()
+
+
+def _venv_under_tmp(root: Path) -> Path:
+    """A venv at ``root/venv`` whose site folder adds this environment's (IPython, NumPy, this package), and a
+    package ``tmp_probe`` at ``root/project`` on its path; returns its python."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / "venv")], check=True)
+    python = root / "venv" / "bin" / "python"
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    lines = [f"import site; site.addsitedir({folder!r})" for folder in site.getsitepackages()]
+    Path(purelib, "zz_outer.pth").write_text("\n".join([*lines, str(root / "project"), ""]))
+    (root / "project" / "tmp_probe").mkdir(parents=True)
+    (root / "project" / "tmp_probe" / "__init__.py").write_text("")
+    (root / "project" / "tmp_probe" / "late.py").write_text("VALUE = 'imported late'\n")
+    return python
+
+
+@needs_bwrap
+def test_a_python_environment_under_tmp_runs_sandboxed_and_shows_nothing_else_of_tmp(make_nb, tmp_path,
+                                                                                      monkeypatch):
+    """A clean clone in /tmp: with the venv (sys.prefix) and a preloaded package under /tmp, does the sandboxed
+    server start, can a notebook import a module of that package the server never imported, are both read-only,
+    is the notebook's /tmp its own, and is nothing else there: not the venv's sibling, not the course (also under
+    /tmp here)?"""
+    course = tmp_path / "course"
+    (course / "source").mkdir(parents=True)
+    (course / "gradebook.db").write_text("hidden")
+    with tempfile.TemporaryDirectory(dir="/tmp") as folder:
+        root = Path(folder)
+        python = _venv_under_tmp(root)
+        (root / "gradebook.db").write_text("hidden")
+        monkeypatch.syspath_prepend(str(root / "project"))  # where the executor finds the preloaded package
+        nb = make_nb(
+            "import os, sys, tmp_probe.late\nopen('/tmp/mine.txt', 'w').write('x')\n"
+            f"paths = [{str(course)!r}, {str(course / 'gradebook.db')!r}, {str(root / 'gradebook.db')!r}]\n"
+            "ro = [bool(os.statvfs(p).f_flag & os.ST_RDONLY) for p in (sys.prefix, tmp_probe.__path__[0])]\n"
+            f"print((sys.prefix, tmp_probe.late.VALUE, ro, sorted(os.listdir({folder!r})),\n"
+            "       [p for p in paths if os.path.exists(p)], os.path.exists('/tmp/mine.txt')))")
+        with LocalForkExecutor(jobs=1, sandbox="bwrap", python=str(python),
+                               preload=[*DEFAULT_PRELOAD, "tmp_probe"]) as executor:
+            result = executor.run(Job("under-tmp", nb, str(course)))
+        errors = [o for o in result.notebook.cells[0].outputs if o.output_type == "error"]
+        assert result.status == "ok" and not errors, result.message + outputs(result)
+        assert value(result) == (str(root / "venv"), "imported late", [True, True], ["project", "venv"], [], True)
