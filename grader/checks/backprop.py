@@ -472,6 +472,9 @@ class _Recorder:
     def __init__(self, shape: tuple[int, ...], value: Callable[[np.ndarray], float]) -> None:
         self.shape, self.value, self.calls = shape, value, 0
 
+    def __repr__(self) -> str:
+        return "f"  # how error messages show the call: numerical_gradient(f, <array of shape (3, 2)>, ...)
+
     def __call__(self, x: Any) -> float:
         self.calls += 1
         x = np.asarray(x, dtype=np.float64)

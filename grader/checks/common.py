@@ -170,7 +170,10 @@ def _short(value: Any) -> str:
         return "rng"
     if isinstance(value, np.ndarray):
         return f"<array of shape {value.shape}>"
-    return repr(value)
+    text = repr(value)
+    if " at 0x" in text:  # a default repr: an address means nothing to a student, the type name may
+        return getattr(value, "__name__", None) or f"<{type(value).__name__}>"
+    return text
 
 
 def as_float_array(value: Any, name: str, shape: tuple[int, ...], function: str, *, column: bool = False) -> np.ndarray:

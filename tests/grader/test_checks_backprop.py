@@ -149,6 +149,15 @@ def test_an_exception_in_the_students_code_is_named_with_a_hint():
         checks.check_linear_forward(_raises)
 
 
+def test_a_failing_call_is_shown_with_names_not_object_addresses():
+    """Does the message show the call as a student would write it, f and array shapes, and no memory address?"""
+    with pytest.raises(AssertionError) as caught:
+        checks.check_numerical_gradient(_raises, "values")
+    message = str(caught.value)
+    assert "numerical_gradient(f, <array of shape" in message
+    assert " at 0x" not in message
+
+
 def test_every_mutant_function_of_the_library_fails_the_check_of_its_target():
     """The same verdicts as the notebook runs, without a notebook: each wrong function meets its target's check."""
     calls = {
