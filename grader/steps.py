@@ -156,6 +156,17 @@ def run_of(resources: dict[str, Any]) -> RunGradebook | None:
 
 # -- the steps ------------------------------------------------------------------------------------------------
 
+def _bind(step: Any, resources: dict[str, Any]) -> RunGradebook | None:
+    """Give a gradebook step the ids of the notebook and the run's session, as nbgrader's own ``preprocess`` sets
+    them up before its cells; None (nothing set) when the resources carry no run."""
+    run = run_of(resources)
+    if run is not None:
+        meta = resources["nbgrader"]
+        step.notebook_id, step.assignment_id, step.student_id = meta["notebook"], meta["assignment"], meta["student"]
+        step.gradebook = run.gb
+    return run
+
+
 class SharedKernelspec(OverwriteKernelspec):
     """OverwriteKernelspec reading the released kernelspec from the run's `SourceIndex`."""
 
@@ -174,13 +185,14 @@ class SaveScores(SaveAutoGrades):
     """SaveAutoGrades on the run's session: the notebook's Grade and Comment rows loaded in one query each and set
     by nbgrader's rules (`_add_score`, `_add_comment`); the run commits them."""
 
+    _grades: dict[str, Any] | None = None
+    _comments: dict[str, Any] | None = None
+
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
-        run = run_of(resources)
+        self._grades = self._comments = None
+        run = _bind(self, resources)
         if run is None:
             return super().preprocess(nb, resources)
-        meta = resources["nbgrader"]
-        self.notebook_id, self.assignment_id, self.student_id = meta["notebook"], meta["assignment"], meta["student"]
-        self.gradebook = run.gb
         self._source = run.source.find_notebook(self.notebook_id, self.assignment_id)
         submitted = run.gb.find_submission_notebook(self.notebook_id, self.assignment_id, self.student_id)
         self._grades = {g.cell_id: g for g in submitted.grades}
@@ -193,7 +205,7 @@ class SaveScores(SaveAutoGrades):
         return rows[cell_id]
 
     def _add_score(self, cell: NotebookNode, resources: dict[str, Any]) -> None:
-        if not hasattr(self, "_grades"):
+        if self._grades is None:
             return super()._add_score(cell, resources)
         name = cell.metadata["nbgrader"]["grade_id"]
         grade = self._row(self._grades, self._source.grade_cell_id(name), "grade", name)
@@ -202,7 +214,7 @@ class SaveScores(SaveAutoGrades):
         grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
 
     def _add_comment(self, cell: NotebookNode, resources: dict[str, Any]) -> None:
-        if not hasattr(self, "_comments"):
+        if self._comments is None:
             return super()._add_comment(cell, resources)
         name = cell.metadata["nbgrader"]["grade_id"]
         comment = self._row(self._comments, self._source.comment_cell_id(name), "comment", name)
@@ -214,13 +226,10 @@ class LatePenalties(AssignLatePenalties):
     """AssignLatePenalties on the run's session (nbgrader's rule and plugin); the run commits it."""
 
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
-        run = run_of(resources)
+        run = _bind(self, resources)
         if run is None:
             return super().preprocess(nb, resources)
-        meta = resources["nbgrader"]
-        self.notebook_id, self.assignment_id, self.student_id = meta["notebook"], meta["assignment"], meta["student"]
         self.init_plugin()
-        self.gradebook = run.gb
         submission = run.gb.find_submission(self.assignment_id, self.student_id)
         notebook = run.gb.find_submission_notebook(self.notebook_id, self.assignment_id, self.student_id)
         notebook.late_submission_penalty = None

@@ -77,11 +77,17 @@ def test_scores_and_penalties_written_on_the_run_session_equal_nbgraders_rows(co
 
 
 def test_steps_without_a_run_in_the_resources_are_nbgraders_own(course: Path) -> None:
-    """Does SaveScores, given no run, open the gradebook and commit by itself as SaveAutoGrades does?"""
-    _submit_rows(course, "alone", "2024-01-01 10:00:00.000000 UTC")
-    SaveScores(config=open_course(course).config)(_graded(course, "alone", cube_ran=True), _resources(course, "alone",
-                                                                                                       None))
+    """Does SaveScores, given no run (even after a run), open the gradebook and commit by itself as SaveAutoGrades
+    does?"""
+    for student in ("in_run", "alone"):
+        _submit_rows(course, student, "2024-01-01 10:00:00.000000 UTC")
+    step = SaveScores(config=open_course(course).config)
+    with RunGradebook(open_course(course).db_url, ASSIGNMENT, "tiny") as run:
+        step(_graded(course, "in_run", cube_ran=False), _resources(course, "in_run", run))
+        run.commit()
+    step(_graded(course, "alone", cube_ran=True), _resources(course, "alone", None))
     assert _rows(course, "alone")["grade test_cube"][0] == 1
+    assert _rows(course, "in_run")["grade test_cube"][0] == 0
 
 
 def test_the_source_index_answers_as_the_gradebook_does(course: Path) -> None:
