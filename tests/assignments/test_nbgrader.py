@@ -5,42 +5,23 @@ message naming it? And does the solution notebook, hidden tests included, run wi
 
 from __future__ import annotations
 
-import ast
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbgrader.api import Gradebook
-from notebook_runner import copy_course, kernel_env
-from specs import AssignmentSpec, with_warnings
+from notebook_runner import kernel_env
+from specs import AssignmentSpec
 
 from grader.course import Course
 from grader.mutants import mutants_for
-from grader.submissions import (
-    blank_submission,
-    is_solution_cell,
-    mutant_submission,
-    replace_cell,
-    solution_sources,
-    solution_submission,
-    write_submission,
-)
+from grader.submissions import is_solution_cell
+from tests.real_nbgrader import NbgraderRun
 
 pytestmark = pytest.mark.slow
-
-ALWAYS_EQUAL = """
-class AlwaysEqual:
-    def __eq__(self, other):
-        return True
-
-    __hash__ = object.__hash__
-
-"""
 
 
 @dataclass(frozen=True)
@@ -55,68 +36,20 @@ class Graded:
     autograde_seconds: float
 
 
-def _nbgrader(course: Course, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "nbgrader"), *args],
-        cwd=course.root,
-        env=kernel_env(),
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-
-
-def _always_equal_answers(source_nb, cell: str) -> str:
-    """The answer cell ``cell`` with every variable bound to an object that claims to equal anything."""
-    names = [
-        t.id for n in ast.parse(solution_sources(source_nb)[cell]).body if isinstance(n, ast.Assign) for t in n.targets
-    ]
-    return ALWAYS_EQUAL + "".join(f"{name} = AlwaysEqual()\n" for name in names)
-
-
-def _grade(root: Path, spec: AssignmentSpec) -> Graded:
-    """Release ``spec.name`` in a copy of the course and grade every submission of it in one autograde call."""
+def _graded(run: NbgraderRun, spec: AssignmentSpec) -> Graded:
+    """What nbgrader made of every submission of ``spec.name`` in the session's one autograde call per assignment
+    (tests/real_nbgrader.py: the solution, the blank release, every mutant and three adversarial submissions)."""
     name = spec.name
-    course = copy_course(root)
-    source_path = course.directory("source", name) / f"{name}.ipynb"
-    validate = _nbgrader(course, "validate", str(source_path))
-    generated = _nbgrader(course, "generate_assignment", name, "--force")
-    assert generated.returncode == 0, generated.stderr[-3000:]
-
-    release = nbformat.read(course.directory("release", name) / f"{name}.ipynb", as_version=4)
-    source = nbformat.read(source_path, as_version=4)
-    solution = solution_submission(release, source)
-    submissions = {
-        "solution": solution,
-        "blank": blank_submission(release),
-        "always_equal": replace_cell(
-            solution, spec.always_equal_cell, _always_equal_answers(source, spec.always_equal_cell)
-        ),
-        "noisy_solution": replace_cell(
-            solution, spec.noisy_cell, with_warnings(solution_sources(source)[spec.noisy_cell])
-        ),
-        "tampered_helpers": solution,
-    }
-    submissions.update({m.name: mutant_submission(release, source, m) for m in mutants_for(name)})
-    for student, nb in submissions.items():
-        write_submission(course, name, student, name, nb)
-    tampered = course.directory("submitted", name, "tampered_helpers") / "nnlib"
-    tampered.mkdir()
-    (tampered / "__init__.py").write_text("")
-    (tampered / spec.tampered_helper).write_text("raise ImportError('a student edited the helpers')\n")
-
-    start = time.perf_counter()
-    autograded = _nbgrader(course, "autograde", name, "--force")  # every student in one call
-    seconds = time.perf_counter() - start
-    assert autograded.returncode == 0, autograded.stderr[-3000:]
+    course = run.course
+    assert run.autograde.returncode == 0, run.autograde.stderr[-3000:]  # every student in one call
 
     scores: dict[str, dict[str, tuple[float | None, float]]] = {}
     with Gradebook(course.db_url) as gb:
-        for student in submissions:
+        for student in run.students:
             notebook = gb.find_submission_notebook(name, name, student)
             scores[student] = {g.name: (g.auto_score, g.max_score) for g in notebook.grades}
     messages: dict[str, dict[str, str]] = {}
-    for student in submissions:
+    for student in run.students:
         nb = nbformat.read(course.directory("autograded", name, student) / f"{name}.ipynb", as_version=4)
         messages[student] = {
             cell.metadata.nbgrader.grade_id: "\n".join(
@@ -127,12 +60,12 @@ def _grade(root: Path, spec: AssignmentSpec) -> Graded:
             for cell in nb.cells
             if cell.cell_type == "code" and "nbgrader" in cell.metadata and cell.metadata.nbgrader.get("grade")
         }
-    return Graded(course, spec, scores, messages, validate, seconds)
+    return Graded(course, spec, scores, messages, run.validate, run.autograde_seconds)
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, assignment, spec) -> Graded:
-    return _grade(tmp_path_factory.mktemp(f"nbgrader_{assignment}") / "course", spec)
+def graded(real_nbgrader, assignment, spec) -> Graded:
+    return _graded(real_nbgrader[assignment], spec)
 
 
 def _auto(graded: Graded, student: str) -> dict[str, tuple[float, float]]:

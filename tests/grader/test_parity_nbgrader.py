@@ -2,8 +2,9 @@
 
 For every assignment of the course (the folders of ``source/``) and every submission the course is checked with (the
 instructor's solution, the blank release and each mutant of `grader.mutants`), the same submissions are graded by
-real ``nbgrader autograde`` (one call per assignment) into one copy of the released course, and by ``grader
-autograde --executor fork`` into another. Compared: the gradebook rows (points per grade cell, manual-grading flags,
+real ``nbgrader autograde`` (one call per assignment: the session's run of tests/real_nbgrader.py, which
+tests/assignments/test_nbgrader.py reads too) into one copy of the released course, and by ``grader autograde
+--executor fork`` into another. Compared: the gradebook rows (points per grade cell, manual-grading flags,
 automatic comments), the error name and message of every error output, the printed output of every test cell, and
 the nbformat shape of error outputs. Tracebacks may differ in decoration only: the engine formats them in IPython's
 ``Plain`` mode, a kernel in ``Context`` mode (see docs/engine.md).
@@ -19,13 +20,10 @@ call, as an instructor would do.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,17 +33,11 @@ import pytest
 from nbgrader.api import Gradebook
 from traitlets.config.loader import PyFileConfigLoader
 
-from grader.course import Course
 from grader.mutants import mutants_for
-from grader.submissions import blank_submission, mutant_submission, solution_submission, write_submission
+from tests.real_nbgrader import ASSIGNMENTS, BIN, BLANK, REPO, SOLUTION, NbgraderRun, run
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
-COURSE = REPO / "assignments"
-BIN = Path(sys.executable).parent
-ASSIGNMENTS = sorted(p.name for p in (COURSE / "source").iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
-GENERATED = ("nnlib", "__pycache__", ".ipynb_checkpoints", "release", "submitted", "autograded", "feedback", "*.db")
 GLOBAL_RANDOM = re.compile(r"\bnp\.random\.(?!default_rng\b|Generator\b|SeedSequence\b|PCG64\b)\w+\s*\(")
 """A call that draws from NumPy's global random state, seeded afresh in every kernel: what such a notebook prints
 changes from run to run under nbgrader too."""
@@ -72,19 +64,6 @@ class Pair:
     fork: Graded
 
 
-def _env() -> dict[str, str]:
-    """What an instructor's shell gives both graders: this project importable (the hidden tests import
-    grader.checks), the venv's tools on PATH, one BLAS thread, matplotlib's backend left to the kernel."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_CURRENT_TEST", "MPLBACKEND")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
-    env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
-    return env | {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-
-
-def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(argv, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=3600)
-
-
 def _problems(process: subprocess.CompletedProcess) -> str:
     """The error lines of a grader's log (nbgrader logs an error's traceback long before its summary), then its
     last lines."""
@@ -94,27 +73,23 @@ def _problems(process: subprocess.CompletedProcess) -> str:
     return "\n".join([*(lines[j] for j in shown), "...", *lines[-20:]])
 
 
-def _write_submissions(root: Path) -> dict[str, frozenset[str]]:
-    """solution, blank and one submission per mutant (named after it) for every assignment; their student ids."""
-    course = Course.at(root)
-    students = {}
-    for assignment in ASSIGNMENTS:
-        mutants = mutants_for(assignment)
-        students[assignment] = frozenset({"solution", "blank", *(m.name for m in mutants)})
-        for source_path in sorted((root / "source" / assignment).glob("*.ipynb")):
-            source = nbformat.read(source_path, as_version=4)
-            release = nbformat.read(root / "release" / assignment / source_path.name, as_version=4)
-            ids = {c.metadata.get("nbgrader", {}).get("grade_id") for c in release.cells}
-            solution = solution_submission(release, source, name=source_path.name)
-            made = {"solution": solution, "blank": blank_submission(release)}
-            for mutant in mutants:
-                made[mutant.name] = mutant_submission(release, source, mutant) if mutant.cell in ids else solution
-            for student, nb in made.items():
-                write_submission(course, assignment, student, source_path.stem, nb)
-    return students
+def _students(assignment: str) -> frozenset[str]:
+    """The submissions compared: solution, blank and one per mutant (named after it)."""
+    return frozenset({SOLUTION, BLANK, *(m.name for m in mutants_for(assignment))})
 
 
-def _read(root: Path, assignment: str, process: subprocess.CompletedProcess) -> Graded:
+def _fork_course(nbgrader: NbgraderRun, root: Path, students: frozenset[str]) -> Path:
+    """A copy of the course nbgrader graded, as it was before (released, submissions in), with only ``students``
+    handed in."""
+    shutil.copytree(nbgrader.ungraded, root)
+    for folder in (root / "submitted").iterdir():
+        if folder.name not in students:
+            shutil.rmtree(folder)
+    return root
+
+
+def _read(root: Path, assignment: str, process: subprocess.CompletedProcess, students: frozenset[str]) -> Graded:
+    """What a grader wrote for ``students`` (the others of its course are left out)."""
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
     grades, comments = {}, {}
     with warnings.catch_warnings():
@@ -122,6 +97,8 @@ def _read(root: Path, assignment: str, process: subprocess.CompletedProcess) -> 
         with Gradebook(f"sqlite:///{root / 'gradebook.db'}", config.CourseDirectory.get("course_id") or
                        "default_course") as gb:
             for submission in gb.assignment_submissions(assignment):
+                if submission.student.id not in students:
+                    continue
                 for nb in submission.notebooks:
                     for g in nb.grades:
                         grades[(submission.student.id, nb.name, g.name)] = (g.auto_score, g.max_score,
@@ -129,43 +106,25 @@ def _read(root: Path, assignment: str, process: subprocess.CompletedProcess) -> 
                     for c in nb.comments:
                         comments[(submission.student.id, nb.name, c.name)] = c.auto_comment
     notebooks = {(path.parts[-3], path.stem): nbformat.read(path, as_version=4)
-                 for path in sorted((root / "autograded").glob(f"*/{assignment}/*.ipynb"))}
+                 for path in sorted((root / "autograded").glob(f"*/{assignment}/*.ipynb"))
+                 if path.parts[-3] in students}
     return Graded(process, grades, comments, notebooks)
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pair]:
-    """Every assignment's submissions graded by both graders (the two at once, each in its own course copy)."""
-    base = tmp_path_factory.mktemp("parity") / "base"
-    shutil.copytree(COURSE, base, ignore=shutil.ignore_patterns(*GENERATED))
-    released = _run([str(BIN / "grader"), "release", "--course", str(base)], cwd=base)
-    assert released.returncode == 0, released.stdout[-2000:] + released.stderr[-3000:]
-    students = _write_submissions(base)
-    roots = {name: base.with_name(name) for name in ("nbgrader", "fork")}
-    for root in roots.values():
-        shutil.copytree(base, root)
-
-    def nbgrader() -> list[subprocess.CompletedProcess]:
-        done = []
-        for a in ASSIGNMENTS:
-            process = _run([str(BIN / "nbgrader"), "autograde", a], cwd=roots["nbgrader"])
-            if process.returncode != 0:  # nbgrader removed what it failed on: a second call grades only that
-                process = _run([str(BIN / "nbgrader"), "autograde", a], cwd=roots["nbgrader"])
-            done.append(process)
-        return done
-
-    def fork() -> list[subprocess.CompletedProcess]:
-        return [_run([str(BIN / "grader"), "autograde", "--course", str(roots["fork"]), a, "--executor", "fork",
-                      "--jobs", "2", "--no-progress"], cwd=REPO) for a in ASSIGNMENTS]
-
-    with ThreadPoolExecutor(2) as pool:
-        by_nbgrader, by_fork = pool.submit(nbgrader), pool.submit(fork)
-        processes = {"nbgrader": by_nbgrader.result(), "fork": by_fork.result()}
-    return {
-        a: Pair(students[a], _read(roots["nbgrader"], a, processes["nbgrader"][i]),
-                _read(roots["fork"], a, processes["fork"][i]))
-        for i, a in enumerate(ASSIGNMENTS)
-    }
+def graded(real_nbgrader: dict[str, NbgraderRun], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pair]:
+    """Every assignment's submissions graded by both graders: nbgrader's from the session's run, the fork engine's
+    here, in a copy of the same course before grading."""
+    pairs = {}
+    for a in ASSIGNMENTS:
+        nbgrader, students = real_nbgrader[a], _students(a)
+        assert students <= nbgrader.students, sorted(students - nbgrader.students)
+        root = _fork_course(nbgrader, tmp_path_factory.mktemp("parity") / a, students)
+        fork = run([str(BIN / "grader"), "autograde", "--course", str(root), a, "--executor", "fork", "--jobs", "2",
+                    "--no-progress"], cwd=REPO)
+        pairs[a] = Pair(students, _read(nbgrader.course.root, a, nbgrader.graded, students),
+                        _read(root, a, fork, students))
+    return pairs
 
 
 # -- what is compared --------------------------------------------------------------------------------------------

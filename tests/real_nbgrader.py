@@ -1,0 +1,186 @@
+"""One pass of real nbgrader over the shipped course, shared by the tests that need it.
+
+`grade_course` does, for every assignment of ``assignments/source/`` at once (each in its own copy of the course,
+as its own chain of processes, so that the two cores of a CI machine are both busy):
+
+1. copy the course and build its helpers; ``nbgrader validate`` the source notebook;
+2. release it twice, as the two tools an instructor may use: ``grader release`` and then ``nbgrader
+   generate_assignment --force`` (whose release and gradebook the rest works from);
+3. hand in every submission the course is checked with (`submissions`): the instructor's solution, the blank
+   release, one per mutant of `grader.mutants`, and for an assignment of :data:`specs.SPECS` three adversarial
+   ones (objects equal to everything, a solution that prints warnings, helpers a student edited);
+4. keep an ungraded copy of that course (released, submissions in) for another grader to grade;
+5. run ``nbgrader autograde <assignment> --force`` once on all of them. When that call fails (nbgrader removes what
+   it failed on: a kernel that did not start on a loaded machine), a second call grades what is left, as an
+   instructor would; both calls are kept, so that a test can ask for the first to have succeeded.
+
+tests/assignments/test_nbgrader.py reads what nbgrader made of each submission, and
+tests/grader/test_parity_nbgrader.py compares it with what ``grader autograde`` makes of the same submissions in
+the ungraded copy. Both get it through the session fixture ``real_nbgrader`` of tests/conftest.py, so nbgrader runs
+over the course once per test session.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+from grader.course import Course
+from grader.mutants import mutants_for
+from grader.submissions import (
+    blank_submission,
+    mutant_submission,
+    replace_cell,
+    solution_sources,
+    solution_submission,
+    write_submission,
+)
+from tests.assignments.notebook_runner import copy_course
+from tests.assignments.specs import SPECS, AssignmentSpec, with_warnings
+
+REPO = Path(__file__).resolve().parents[1]
+COURSE = REPO / "assignments"
+BIN = Path(sys.executable).parent
+ASSIGNMENTS = sorted(p.name for p in (COURSE / "source").iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+SOLUTION, BLANK = "solution", "blank"
+ALWAYS_EQUAL, NOISY_SOLUTION, TAMPERED_HELPERS = "always_equal", "noisy_solution", "tampered_helpers"
+ADVERSARIAL = (ALWAYS_EQUAL, NOISY_SOLUTION, TAMPERED_HELPERS)
+"""Student ids of the three adversarial submissions of an assignment of the spec table."""
+
+ALWAYS_EQUAL_CLASS = """
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    __hash__ = object.__hash__
+
+"""
+
+
+@dataclass(frozen=True)
+class NbgraderRun:
+    """One assignment released and autograded by real nbgrader in its own copy of the course."""
+
+    assignment: str
+    course: Course
+    """The course copy nbgrader released and graded (gradebook, release/, submitted/, autograded/)."""
+    ungraded: Path
+    """A copy of that course as it was just before autograde: released, every submission in, nothing graded."""
+    students: frozenset[str]
+    """Every student id handed in (solution, blank, the mutants' names and, for a spec'd assignment, ADVERSARIAL)."""
+    validate: subprocess.CompletedProcess
+    """``nbgrader validate`` of the source notebook(s)."""
+    autograde: subprocess.CompletedProcess
+    """The one ``nbgrader autograde <assignment> --force`` call over every submission."""
+    autograde_seconds: float
+    regrade: subprocess.CompletedProcess | None
+    """The second ``nbgrader autograde`` call, made only when the first one failed."""
+
+    @property
+    def graded(self) -> subprocess.CompletedProcess:
+        """The call that finished the grading: the second when there was one, else the first."""
+        return self.regrade or self.autograde
+
+
+def env() -> dict[str, str]:
+    """What an instructor's shell gives nbgrader and grader: this project importable (the hidden tests import
+    grader.checks), the venv's tools on PATH, one BLAS thread, matplotlib's backend left to the kernel, and no
+    PYTEST_CURRENT_TEST (ipykernel stops capturing file descriptors 1 and 2 when it sees it)."""
+    out = {k: v for k, v in os.environ.items() if k not in ("PYTEST_CURRENT_TEST", "MPLBACKEND")}
+    out["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), out.get("PYTHONPATH", "")]))
+    out["PATH"] = os.pathsep.join([str(BIN), out.get("PATH", "")])
+    return out | {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(argv, cwd=cwd, env=env(), capture_output=True, text=True, timeout=3600)
+
+
+def _always_equal_answers(source_nb: NotebookNode, cell: str) -> str:
+    """The answer cell ``cell`` with every variable bound to an object that claims to equal anything."""
+    names = [
+        t.id for n in ast.parse(solution_sources(source_nb)[cell]).body if isinstance(n, ast.Assign) for t in n.targets
+    ]
+    return ALWAYS_EQUAL_CLASS + "".join(f"{name} = AlwaysEqual()\n" for name in names)
+
+
+def submissions(course: Course, assignment: str) -> frozenset[str]:
+    """Write every submission of ``assignment`` into ``course`` (released); return the student ids.
+
+    A submission changes one cell of one notebook; its other notebooks (if the assignment has several) are solved.
+    """
+    mutants = mutants_for(assignment)
+    spec: AssignmentSpec | None = SPECS.get(assignment)
+    students: set[str] = set()
+    changed: set[str] = set()
+    for source_path in sorted(course.directory("source", assignment).glob("*.ipynb")):
+        source = nbformat.read(source_path, as_version=4)
+        release = nbformat.read(course.directory("release", assignment) / source_path.name, as_version=4)
+        ids = {c.metadata.get("nbgrader", {}).get("grade_id") for c in release.cells}
+        solution = solution_submission(release, source, name=source_path.name)
+        made = {SOLUTION: solution, BLANK: blank_submission(release)}
+        for mutant in mutants:
+            made[mutant.name] = mutant_submission(release, source, mutant) if mutant.cell in ids else solution
+        if spec is not None:
+            made[ALWAYS_EQUAL] = made[NOISY_SOLUTION] = made[TAMPERED_HELPERS] = solution
+            if spec.always_equal_cell in ids:
+                answers = _always_equal_answers(source, spec.always_equal_cell)
+                made[ALWAYS_EQUAL] = replace_cell(solution, spec.always_equal_cell, answers)
+                changed.add(ALWAYS_EQUAL)
+            if spec.noisy_cell in ids:
+                noisy = with_warnings(solution_sources(source)[spec.noisy_cell])
+                made[NOISY_SOLUTION] = replace_cell(solution, spec.noisy_cell, noisy)
+                changed.add(NOISY_SOLUTION)
+        for student, nb in made.items():
+            write_submission(course, assignment, student, source_path.stem, nb)
+        students |= set(made)
+    if spec is not None:
+        missing = {ALWAYS_EQUAL: spec.always_equal_cell, NOISY_SOLUTION: spec.noisy_cell}
+        if changed != set(missing):
+            raise ValueError(f"{assignment}: no notebook has the cells {[missing[s] for s in set(missing) - changed]} "
+                             "that specs.py names")
+        tampered = course.directory("submitted", assignment, TAMPERED_HELPERS) / "nnlib"
+        tampered.mkdir()
+        (tampered / "__init__.py").write_text("")
+        (tampered / spec.tampered_helper).write_text("raise ImportError('a student edited the helpers')\n")
+    return frozenset(students)
+
+
+def grade_assignment(folder: Path, assignment: str) -> NbgraderRun:
+    """Steps 1 to 5 of the module's docstring for one assignment, in ``folder`` (made here)."""
+    course = copy_course(folder / "course")
+    sources = sorted(course.directory("source", assignment).glob("*.ipynb"))
+    validate = run([str(BIN / "nbgrader"), "validate", *map(str, sources)], cwd=course.root)
+    release = run([str(BIN / "grader"), "release", "--course", str(course.root), assignment], cwd=course.root)
+    generate = run([str(BIN / "nbgrader"), "generate_assignment", assignment, "--force"], cwd=course.root)
+    for name, done in (("grader release", release), ("nbgrader generate_assignment", generate)):
+        if done.returncode != 0:  # nothing to hand in
+            raise RuntimeError(f"{name} failed on {assignment}:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
+    students = submissions(course, assignment)
+    ungraded = folder / "ungraded"
+    shutil.copytree(course.root, ungraded)
+    start = time.perf_counter()
+    autograde = run([str(BIN / "nbgrader"), "autograde", assignment, "--force"], cwd=course.root)
+    seconds = time.perf_counter() - start
+    regrade = None
+    if autograde.returncode != 0:  # nbgrader removed what it failed on: a second call grades only that
+        regrade = run([str(BIN / "nbgrader"), "autograde", assignment], cwd=course.root)
+    return NbgraderRun(assignment, course, ungraded, students, validate, autograde, seconds, regrade)
+
+
+def grade_course(folder: Path) -> dict[str, NbgraderRun]:
+    """Every assignment of the course through `grade_assignment`, all at once, each in ``folder/<assignment>``."""
+    with ThreadPoolExecutor(len(ASSIGNMENTS)) as pool:
+        futures = {a: pool.submit(grade_assignment, folder / a, a) for a in ASSIGNMENTS}
+        return {a: future.result() for a, future in futures.items()}
