@@ -37,6 +37,7 @@ class Hub:
         self.bytes_sent = 0
         self.lock = threading.RLock()
         self._text: dict[str, list[str]] = {name: [] for name in STREAMS}
+        self._buffered: dict[str, int] = {name: 0 for name in STREAMS}  # characters waiting in each stream
         self._deadline: dict[str, float | None] = {name: None for name in STREAMS}
         self._captured: dict[str, int] = {}
         self._main = threading.get_ident()
@@ -48,6 +49,11 @@ class Hub:
     # -- frames -------------------------------------------------------------------------------------------
     def emit(self, event: dict[str, Any]) -> None:
         """Send one event (a dict) as a frame."""
+        text = event.get("c", {}).get("text") if event.get("m") == "stream" else None
+        limit = self.max_output_bytes
+        if text is not None and limit is not None and self.bytes_sent + len(text) > limit:
+            with self.lock:  # over the limit: a flood is never encoded whole
+                self._stop_over_limit(event, len(text))
         frame = protocol.encode(event)
         main = threading.get_ident() == self._main
         with self.lock:
@@ -79,8 +85,13 @@ class Hub:
         if event.get("m") == "stream":
             room = self.max_output_bytes - self.bytes_sent - 256
             keep = int(len(content["text"]) * room / size)
-            if keep > 0:
-                frames.append(protocol.encode({**event, "c": {**content, "text": content["text"][:keep]}}))
+            for _ in range(2):  # a second, shorter cut when the text encodes longer than its characters
+                head = protocol.encode({**event, "c": {**content, "text": content["text"][:keep]}}) if keep > 0 else b""
+                if len(head) <= room + 256:
+                    break
+                keep = keep * room // len(head)
+            if head and len(head) <= room + 256:
+                frames.append(head)
         frames.append(protocol.encode({"t": "fatal", "status": "limit",
                                        "message": f"the notebook's output passed the {self.max_output_bytes}-byte "
                                                   "limit"}))
@@ -105,8 +116,11 @@ class Hub:
         with self.lock:
             self._flush_due(now)
             self._text[name].append(text)
+            self._buffered[name] += len(text)
             if self._deadline[name] is None:
                 self._deadline[name] = now + FLUSH_INTERVAL
+            if self.max_output_bytes is not None and self.bytes_sent + self._buffered[name] > self.max_output_bytes:
+                self._send(name)  # a flood is stopped as soon as it passes the limit, not held in memory
 
     def flush(self, name: str) -> None:
         """``sys.stdout.flush()``: send that stream's buffer now."""
@@ -132,6 +146,7 @@ class Hub:
     def _send(self, name: str) -> None:
         parts = self._text[name]
         self._deadline[name] = None
+        self._buffered[name] = 0
         if not parts:
             return
         text = "".join(parts)

@@ -42,6 +42,10 @@ class Attack:
     """Phrases that must all appear in the student's grade report (its problems)."""
     shown: tuple[str, ...] = ()
     """Text that must appear in the graded notebook (the attack's own cell says what happened)."""
+    or_stopped_in_time: bool = False
+    """A resource attack that a slow (loaded) machine may stop at the cell's time limit before it reaches the
+    resource limit: then the report names the time limit instead of `reported` and `shown`. The scores are checked
+    the same either way; tests/grader/engine pins each resource limit with time to spare."""
     hidden: tuple[str, ...] = field(default=(HIDDEN_MARKER, *SECRETS.values()))
     """Text that must not appear in the graded notebook's outputs nor in the report."""
 
@@ -202,14 +206,15 @@ ATTACKS: tuple[Attack, ...] = (
            reported=("did not stop", "scored 0")),
     Attack("memory_bomb", "allocate until the machine runs out",
            code("hog = []\nwhile True:\n    hog.append(bytearray(64 << 20))"),
-           reported=("hit a limit", "memory limit of 1 GiB"), shown=("memory limit of 1 GiB",)),
+           reported=("hit a limit", "memory limit of 1 GiB"), shown=("memory limit of 1 GiB",),
+           or_stopped_in_time=True),
     Attack("fork_bomb", "fork until the process table is full",
            code("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass"),
            # spinning forks may let the interrupt land within the grace period or not: either way the cell is
            # stopped at its limit and named for it; the scores are checked the same in both cases
            sandbox=True, reported=("2 s limit",)),
     Attack("output_flood", "100 MB of output", code("for _ in range(100):\n    print('x' * (1 << 20))"),
-           reported=("1000000-byte", "scored 0")),
+           reported=("1000000-byte", "scored 0"), or_stopped_in_time=True),
     Attack("read_hidden_tests", "read source/, the gradebook and the staged jobs",
            code("import glob, os\npaths = ['{course}/source/ps1/ps1.ipynb', '{course}/gradebook.db',\n"
                 "         '../../../source/ps1/ps1.ipynb', '../../../gradebook.db',\n"

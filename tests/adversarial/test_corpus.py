@@ -145,10 +145,13 @@ def test_the_attacker_gains_nothing(batch: Batch, attack: Attack) -> None:
     assert [scores.get(test) for test in TESTS] == [0.0, 0.0, 0.0], report.problems
     assert (report.score, report.max_score) == (0.0, MAX_SCORE), report.problems
     problems = " | ".join(report.problems)
-    for phrase in attack.reported:
-        assert phrase in problems, f"{phrase!r} not in the report: {problems}"
     shown = _outputs(batch, attack.name)
-    for phrase in attack.shown:
-        assert phrase in shown, f"{phrase!r} not in the graded notebook's outputs"
+    if attack.or_stopped_in_time and "ran past the 2 s limit" in problems:
+        assert "CellTimeoutError" in shown, "a cell stopped at its time limit must say so in the notebook"
+    else:
+        for phrase in attack.reported:
+            assert phrase in problems, f"{phrase!r} not in the report: {problems}"
+        for phrase in attack.shown:
+            assert phrase in shown, f"{phrase!r} not in the graded notebook's outputs"
     for secret in attack.hidden:
         assert secret not in shown and secret not in problems, f"{secret!r} leaked to {attack.name}"

@@ -134,6 +134,15 @@ def test_output_past_the_limit_stops_the_notebook(make_nb, tmp_path, fork):
     assert 100_000 < len(stdout(result.notebook.cells[0])) < 200_000
 
 
+def test_a_flood_printed_at_once_is_cut_at_the_limit_without_being_sent_whole(make_nb, tmp_path, fork):
+    """Is a 200 MB burst stopped as soon as it passes max_output_bytes, its head kept, well within the cell's time
+    limit (it is never encoded whole)?"""
+    nb = make_nb("chunk = 'x' * (1 << 20)\nfor _ in range(200):\n    print(chunk)")
+    result = fork.run(Job("burst", nb, str(tmp_path), Limits(max_output_bytes=300_000, cell_timeout=20)))
+    assert result.status == "limit" and "300000-byte" in result.message
+    assert 200_000 < len(stdout(result.notebook.cells[0])) < 300_000
+
+
 def test_jobs_run_concurrently_and_results_come_as_they_finish(make_nb, tmp_path, fork):
     """With jobs=2, do two notebooks' cells overlap in time, and does the quicker one come back first?"""
     stamp = "import time\nstart = time.time()\ntime.sleep({})\nprint(start, time.time())"
