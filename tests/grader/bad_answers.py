@@ -46,3 +46,18 @@ def assert_fails_quietly(check: Callable[[Any], Any], bad: Callable[..., Any], n
         with pytest.raises(AssertionError, match=name):
             check(bad)
     assert caught == [] and capsys.readouterr().err == ""
+
+
+def assert_mutant_functions_fail(assignment: str, calls: dict[str, Callable[[Any], Any]], at_least: int) -> None:
+    """Every mutant function of ``assignment`` (at least ``at_least`` of them) fails the check its target test cell
+    makes (``calls``: grade_id -> check), with a message holding each of the mutant's ``expect`` words."""
+    from grader.mutants import mutants_for
+
+    functions = [m for m in mutants_for(assignment) if m.function is not None]
+    assert len(functions) >= at_least
+    for mutant in functions:
+        for target in mutant.targets:
+            with pytest.raises(AssertionError) as failure:
+                calls[target](mutant.function)
+            message = str(failure.value).lower()
+            assert all(word.lower() in message for word in mutant.expect), (mutant.name, message)
