@@ -27,6 +27,7 @@ import ast
 import re
 import shutil
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,12 @@ REFERENCE_DIR = Path(__file__).resolve().parents[1] / "reference"
 MARKER = "Built by grader/build.py"
 """First words of every built file; a folder whose __init__.py lacks them is never deleted."""
 DEFAULT_PACKAGE = "nnlib"
+
+_PARSE_LOCK = threading.Lock()
+"""CPython 3.11 keeps the AST constructor's recursion counter in state shared by all threads: two threads parsing
+at once (one let in by a finalizer run during the other's parse) fail with "SystemError: AST constructor recursion
+depth mismatch" (python/cpython#106905). Builds run in threads (a test harness building three course copies), so
+every parse here takes this lock."""
 
 
 class BuildError(Exception):
@@ -91,10 +98,15 @@ def helper_specs(course: Course) -> dict[str, HelperSpec]:
 _FROM = re.compile(r"\bfrom\s+reference(?:\.(\w+))?\s+import\b")
 
 
+def _parse(source: str, filename: str) -> ast.Module:
+    with _PARSE_LOCK:
+        return ast.parse(source, filename)
+
+
 def reference_imports(source: str, filename: str = "<module>") -> set[str]:
     """The reference modules ``source`` imports (``from reference.x import``, ``from reference import x``)."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(source, filename)):
+    for node in ast.walk(_parse(source, filename)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name == "reference" or alias.name.startswith("reference."):
@@ -122,7 +134,7 @@ def _is_reference_from(node: ast.AST) -> bool:
 def rewrite_imports(source: str, filename: str = "<module>") -> str:
     """``source`` with every absolute import from ``reference`` made relative to the built package."""
     lines = source.splitlines(keepends=True)
-    for node in ast.walk(ast.parse(source, filename)):
+    for node in ast.walk(_parse(source, filename)):
         if _is_reference_from(node):
             i = node.lineno - 1
             lines[i], count = _FROM.subn(lambda m: f"from .{m.group(1) or ''} import", lines[i], count=1)

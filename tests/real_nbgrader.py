@@ -17,17 +17,24 @@ as its own chain of processes, so that the two cores of a CI machine are both bu
 tests/assignments/test_nbgrader.py reads what nbgrader made of each submission, and
 tests/grader/test_parity_nbgrader.py compares it with what ``grader autograde`` makes of the same submissions in
 the ungraded copy. Both get it through the session fixture ``real_nbgrader`` of tests/conftest.py, so nbgrader runs
-over the course once per test session.
+over the course once per test session. That pass takes minutes of mostly waiting on kernels, so tests/conftest.py
+runs it in a background process (``python -m tests.real_nbgrader FOLDER``, `main`) from the moment the tests that
+need it are collected, and runs those tests last.
 """
 
 from __future__ import annotations
 
+import argparse
 import ast
+import functools
 import os
+import pickle
 import shutil
 import subprocess
 import sys
+import threading
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +80,7 @@ class NbgraderRun:
     """One assignment released and autograded by real nbgrader in its own copy of the course."""
 
     assignment: str
-    course: Course
+    root: Path
     """The course copy nbgrader released and graded (gradebook, release/, submitted/, autograded/)."""
     ungraded: Path
     """A copy of that course as it was just before autograde: released, every submission in, nothing graded."""
@@ -86,6 +93,11 @@ class NbgraderRun:
     autograde_seconds: float
     regrade: subprocess.CompletedProcess | None
     """The second ``nbgrader autograde`` call, made only when the first one failed."""
+
+    @functools.cached_property
+    def course(self) -> Course:
+        """The course at :attr:`root` (made on first use: a Course holds nbgrader objects that do not pickle)."""
+        return Course.at(self.root)
 
     @property
     def graded(self) -> subprocess.CompletedProcess:
@@ -157,9 +169,15 @@ def submissions(course: Course, assignment: str) -> frozenset[str]:
     return frozenset(students)
 
 
+_IN_PROCESS = threading.Lock()
+"""Held by the steps that run Python in this process rather than in a child: CPython 3.11 cannot parse ASTs in two
+threads at once (grader/build.py's _PARSE_LOCK says why), and these steps parse the course's code."""
+
+
 def grade_assignment(folder: Path, assignment: str) -> NbgraderRun:
     """Steps 1 to 5 of the module's docstring for one assignment, in ``folder`` (made here)."""
-    course = copy_course(folder / "course")
+    with _IN_PROCESS:
+        course = copy_course(folder / "course")
     sources = sorted(course.directory("source", assignment).glob("*.ipynb"))
     validate = run([str(BIN / "nbgrader"), "validate", *map(str, sources)], cwd=course.root)
     release = run([str(BIN / "grader"), "release", "--course", str(course.root), assignment], cwd=course.root)
@@ -167,16 +185,17 @@ def grade_assignment(folder: Path, assignment: str) -> NbgraderRun:
     for name, done in (("grader release", release), ("nbgrader generate_assignment", generate)):
         if done.returncode != 0:  # nothing to hand in
             raise RuntimeError(f"{name} failed on {assignment}:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
-    students = submissions(course, assignment)
     ungraded = folder / "ungraded"
-    shutil.copytree(course.root, ungraded)
+    with _IN_PROCESS:
+        students = submissions(course, assignment)
+        shutil.copytree(course.root, ungraded)
     start = time.perf_counter()
     autograde = run([str(BIN / "nbgrader"), "autograde", assignment, "--force"], cwd=course.root)
     seconds = time.perf_counter() - start
     regrade = None
     if autograde.returncode != 0:  # nbgrader removed what it failed on: a second call grades only that
         regrade = run([str(BIN / "nbgrader"), "autograde", assignment], cwd=course.root)
-    return NbgraderRun(assignment, course, ungraded, students, validate, autograde, seconds, regrade)
+    return NbgraderRun(assignment, course.root, ungraded, students, validate, autograde, seconds, regrade)
 
 
 def grade_course(folder: Path) -> dict[str, NbgraderRun]:
@@ -184,3 +203,30 @@ def grade_course(folder: Path) -> dict[str, NbgraderRun]:
     with ThreadPoolExecutor(len(ASSIGNMENTS)) as pool:
         futures = {a: pool.submit(grade_assignment, folder / a, a) for a in ASSIGNMENTS}
         return {a: future.result() for a, future in futures.items()}
+
+
+RESULT, LOG = "runs.pickle", "log.txt"
+"""What `main` leaves in its folder: the pickled runs when it succeeded, else the traceback in :data:`LOG`."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tests.real_nbgrader FOLDER``: `grade_course` into FOLDER, its runs pickled to FOLDER/runs.pickle."""
+    parser = argparse.ArgumentParser(prog="python -m tests.real_nbgrader", description=main.__doc__)
+    parser.add_argument("folder", type=Path)
+    folder = parser.parse_args(argv).folder
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        runs = grade_course(folder)
+    except BaseException:
+        (folder / LOG).write_text(traceback.format_exc())
+        return 1
+    partial = folder / (RESULT + ".part")
+    partial.write_bytes(pickle.dumps(runs))
+    partial.rename(folder / RESULT)
+    return 0
+
+
+if __name__ == "__main__":  # run as a script, this module is __main__: pickle the runs under their importable name
+    from tests.real_nbgrader import main as importable_main
+
+    sys.exit(importable_main())

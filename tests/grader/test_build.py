@@ -4,10 +4,13 @@ manifest refused before anything is written?"""
 from __future__ import annotations
 
 import ast
+import contextlib
 import shutil
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -223,3 +226,51 @@ def test_command_line_builds_and_reports_errors(tmp_path, capsys, monkeypatch):
     assert "a1:" in capsys.readouterr().out
     assert build.main(["--course", str(tmp_path / "missing")]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+class _YieldsWhenCollected:
+    """Garbage whose finalizer lets another thread run: what, in CPython 3.11, lets a second thread start parsing
+    while the first is halfway through building its AST."""
+
+    def __init__(self) -> None:
+        self.cycle = self
+
+    def __del__(self) -> None:
+        time.sleep(0)
+
+
+def _parse_network_in_threads(monkeypatch, lock) -> list[BaseException]:
+    monkeypatch.setattr(build, "_PARSE_LOCK", lock)
+    source = (REPO / "reference" / "network.py").read_text()
+    failures: list[BaseException] = []
+
+    def parse_many(depth: int) -> None:
+        if depth:  # each thread parses from its own Python stack depth, as the harness's threads do
+            return parse_many(depth - 1)
+        for _ in range(30):
+            _ = [_YieldsWhenCollected() for _ in range(2)]
+            try:
+                build.reference_imports(source, "network.py")
+            except SystemError as error:
+                failures.append(error)
+
+    threads = [threading.Thread(target=parse_many, args=(7 * i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures
+
+
+def test_helpers_can_be_built_from_several_threads_at_once(monkeypatch):
+    """CI's first run of the shared real-nbgrader pass built three course copies in three threads and failed with
+    "AST constructor recursion depth mismatch": every parse of grader/build.py now takes one lock."""
+    assert _parse_network_in_threads(monkeypatch, build._PARSE_LOCK) == []
+
+
+def test_the_thread_race_is_real_without_the_lock(monkeypatch):
+    """The test above can fail: without the lock, the same threads hit CPython's error."""
+    if sys.version_info[:2] != (3, 11):
+        pytest.skip("the race shown here is CPython 3.11's (python/cpython#106905); later versions may not have it")
+    failures = _parse_network_in_threads(monkeypatch, contextlib.nullcontext())
+    assert failures and "recursion depth mismatch" in str(failures[0])
