@@ -9,17 +9,18 @@ as its own chain of processes, so that the two cores of a CI machine are both bu
 3. hand in every submission the course is checked with (`submissions`): the instructor's solution, the blank
    release, one per mutant of `grader.mutants`, and for an assignment of :data:`specs.SPECS` three adversarial
    ones (objects equal to everything, a solution that prints warnings, helpers a student edited);
-4. keep an ungraded copy of that course (released, submissions in) for another grader to grade;
+4. copy that course as it is (released, submissions in, nothing graded) for the other grader;
 5. run ``nbgrader autograde <assignment> --force`` once on all of them. When that call fails (nbgrader removes what
    it failed on: a kernel that did not start on a loaded machine), a second call grades what is left, as an
-   instructor would; both calls are kept, so that a test can ask for the first to have succeeded.
+   instructor would; both calls are kept, so that a test can ask for the first to have succeeded;
+6. meanwhile, grade the copy with ``grader autograde --executor fork --jobs 2``.
 
 tests/assignments/test_nbgrader.py reads what nbgrader made of each submission, and
-tests/grader/test_parity_nbgrader.py compares it with what ``grader autograde`` makes of the same submissions in
-the ungraded copy. Both get it through the session fixture ``real_nbgrader`` of tests/conftest.py, so nbgrader runs
-over the course once per test session. That pass takes minutes of mostly waiting on kernels, so tests/conftest.py
-runs it in a background process (``python -m tests.real_nbgrader FOLDER``, `main`) from the moment the tests that
-need it are collected, and runs those tests last.
+tests/grader/test_parity_nbgrader.py compares it with what ``grader autograde`` made of the same submissions.
+Both get it through the session fixture ``real_nbgrader`` of tests/conftest.py, so the pass runs once per test
+session. It takes minutes of mostly waiting on kernels, so tests/conftest.py runs it in a background process
+(``python -m tests.real_nbgrader FOLDER``, `main`) from the moment the tests that need it are collected, and runs
+those tests last.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ COURSE = REPO / "assignments"
 BIN = Path(sys.executable).parent
 ASSIGNMENTS = sorted(p.name for p in (COURSE / "source").iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
 
+FORK_ARGS = ("--executor", "fork", "--jobs", "2", "--no-progress")
+"""How step 6 runs ``grader autograde``."""
 SOLUTION, BLANK = "solution", "blank"
 ALWAYS_EQUAL, NOISY_SOLUTION, TAMPERED_HELPERS = "always_equal", "noisy_solution", "tampered_helpers"
 ADVERSARIAL = (ALWAYS_EQUAL, NOISY_SOLUTION, TAMPERED_HELPERS)
@@ -82,8 +85,8 @@ class NbgraderRun:
     assignment: str
     root: Path
     """The course copy nbgrader released and graded (gradebook, release/, submitted/, autograded/)."""
-    ungraded: Path
-    """A copy of that course as it was just before autograde: released, every submission in, nothing graded."""
+    fork_root: Path
+    """A copy of that course made just before nbgrader's autograde, graded by ``grader autograde`` instead."""
     students: frozenset[str]
     """Every student id handed in (solution, blank, the mutants' names and, for a spec'd assignment, ADVERSARIAL)."""
     validate: subprocess.CompletedProcess
@@ -93,6 +96,8 @@ class NbgraderRun:
     autograde_seconds: float
     regrade: subprocess.CompletedProcess | None
     """The second ``nbgrader autograde`` call, made only when the first one failed."""
+    fork: subprocess.CompletedProcess
+    """The ``grader autograde`` call on :attr:`fork_root` (`FORK_ARGS`)."""
 
     @functools.cached_property
     def course(self) -> Course:
@@ -175,7 +180,7 @@ threads at once (grader/build.py's _PARSE_LOCK says why), and these steps parse 
 
 
 def grade_assignment(folder: Path, assignment: str) -> NbgraderRun:
-    """Steps 1 to 5 of the module's docstring for one assignment, in ``folder`` (made here)."""
+    """Steps 1 to 6 of the module's docstring for one assignment, in ``folder`` (made here); 5 and 6 at once."""
     with _IN_PROCESS:
         course = copy_course(folder / "course")
     sources = sorted(course.directory("source", assignment).glob("*.ipynb"))
@@ -185,17 +190,21 @@ def grade_assignment(folder: Path, assignment: str) -> NbgraderRun:
     for name, done in (("grader release", release), ("nbgrader generate_assignment", generate)):
         if done.returncode != 0:  # nothing to hand in
             raise RuntimeError(f"{name} failed on {assignment}:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
-    ungraded = folder / "ungraded"
+    fork_root = folder / "fork"
     with _IN_PROCESS:
         students = submissions(course, assignment)
-        shutil.copytree(course.root, ungraded)
-    start = time.perf_counter()
-    autograde = run([str(BIN / "nbgrader"), "autograde", assignment, "--force"], cwd=course.root)
-    seconds = time.perf_counter() - start
-    regrade = None
-    if autograde.returncode != 0:  # nbgrader removed what it failed on: a second call grades only that
-        regrade = run([str(BIN / "nbgrader"), "autograde", assignment], cwd=course.root)
-    return NbgraderRun(assignment, course.root, ungraded, students, validate, autograde, seconds, regrade)
+        shutil.copytree(course.root, fork_root)
+    with ThreadPoolExecutor(1) as beside:  # step 6 runs while nbgrader grades: the two wait on different things
+        fork = beside.submit(run, [str(BIN / "grader"), "autograde", "--course", str(fork_root), assignment,
+                                   *FORK_ARGS], REPO)
+        start = time.perf_counter()
+        autograde = run([str(BIN / "nbgrader"), "autograde", assignment, "--force"], cwd=course.root)
+        seconds = time.perf_counter() - start
+        regrade = None
+        if autograde.returncode != 0:  # nbgrader removed what it failed on: a second call grades only that
+            regrade = run([str(BIN / "nbgrader"), "autograde", assignment], cwd=course.root)
+        return NbgraderRun(assignment, course.root, fork_root, students, validate, autograde, seconds, regrade,
+                           fork.result())
 
 
 def grade_course(folder: Path) -> dict[str, NbgraderRun]:

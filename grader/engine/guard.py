@@ -10,14 +10,20 @@ among them (a function's ``__code__`` can be swapped in place). `Snapshot.change
 are not changes (NumPy adds its lazily imported submodules; a student may add ``np.float = float``).
 
 Used twice: the fork engine takes one in the warm server and checks it around graded cells (`grader.engine.child`),
-and ``grader.checks`` takes its own at import and checks it around every check. A check of ~15,000 attributes
-costs under a millisecond. What it cannot stop (code written to find and disarm this very check) is in
-docs/security.md.
+and ``grader.checks`` takes its own at import and checks it around every check. What it cannot stop (code written
+to find and disarm this very check) is in docs/security.md.
+
+Comparing ~17,000 attributes one by one costs about a millisecond a check, and ten more on a forked child's first
+check: taking a reference writes the object's reference count, so the child copies every page the objects live on.
+`_Tripwires` is the fast path on CPython: it reads, straight from memory and in one NumPy gather, the version tag
+CPython bumps on every change of a dict and the code, defaults and keyword-defaults pointers of every watched
+function, without touching the objects. Only a namespace whose tag moved is compared attribute by attribute.
 """
 
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import sys
 import sysconfig
@@ -86,10 +92,12 @@ class Snapshot:
     student wrote) is a change from the start. That catches what was replaced before the snapshot, as happens when
     a test cell first imports ``grader.checks`` in a kernel, after the student's cells ran. ``ignore``: attributes
     (``"builtins.input"``) that legitimately change (ipykernel and the engine swap ``input`` per notebook).
+    ``fast=False`` compares every attribute at every check, as happens anyway where `_Tripwires` cannot vouch for
+    the interpreter's memory layout.
     """
 
     def __init__(self, modules: Iterable[str], probes: Iterable[tuple[str, Callable[[], Any]]] = (),
-                 trusted: Iterable[str] | None = None, ignore: Iterable[str] = ()) -> None:
+                 trusted: Iterable[str] | None = None, ignore: Iterable[str] = (), fast: bool = True) -> None:
         self.modules = module_names(modules)
         self._ignore = set(ignore)
         self._spaces: list[tuple[str, Mapping[str, Any], tuple[str, ...], Callable[[Any], Any], tuple[Any, ...]]] = []
@@ -109,6 +117,13 @@ class Snapshot:
             self._foreign = [f"{label} was replaced by code from {_code_file(f)}" for label, f, top in self._functions
                              if top and not (f.__code__.co_filename.startswith(roots)
                                              or _code_file(f).startswith(roots))]
+        self._tripwires = _Tripwires.build(
+            [namespace for _, namespace, _, _, _ in self._spaces], [f for _, f, _ in self._functions]) if fast else None
+
+    @property
+    def fast(self) -> bool:
+        """Does `changes` take the fast path (`_Tripwires`)?"""
+        return self._tripwires is not None
 
     def _add(self, label: str, namespace: Mapping[str, Any], keys: tuple[str, ...]) -> None:
         if keys:
@@ -137,9 +152,14 @@ class Snapshot:
         Identity, never equality: an impostor whose ``__eq__`` says True is still an impostor. When nothing changed
         (the common case) the comparison runs in C."""
         found = list(self._foreign)
-        for label, namespace, keys, getter, values in self._spaces:
+        wires = self._tripwires
+        moved = range(len(self._spaces)) if wires is None else wires.moved_namespaces()
+        for index in moved:
+            label, namespace, keys, getter, values = self._spaces[index]
             try:
                 if all(map(is_, getter(namespace), values)):
+                    if wires is not None:
+                        wires.vouch(index)  # changed, but not what is watched: fast again until it changes again
                     continue
             except KeyError:
                 pass
@@ -153,7 +173,8 @@ class Snapshot:
         if not all(map(is_, map(type, modules), self._types)):
             found += [f"the module {name} was given another class" for name, module, kind
                       in zip(self.modules, modules, self._types, strict=True) if type(module) is not kind]
-        if not all(map(is_, chain.from_iterable(map(_PARTS, (f for _, f, _ in self._functions))), self._parts)):
+        if (wires is None or wires.functions_moved()) and not all(
+                map(is_, chain.from_iterable(map(_PARTS, (f for _, f, _ in self._functions))), self._parts)):
             for index, (label, function, _) in enumerate(self._functions):
                 found += [f"{label}.{part} was replaced" for offset, part in enumerate(FUNCTION_PARTS)
                           if getattr(function, part) is not self._parts[3 * index + offset]]
@@ -165,6 +186,102 @@ class Snapshot:
             if not same:
                 found.append(f"{label} changed")
         return found[:limit]
+
+
+class _Tripwires:
+    """What changed among watched dicts and functions, read from raw memory without touching a Python object.
+
+    CPython (3.11 and 3.12) keeps in every dict a 64-bit version tag, renewed from a global counter by every
+    insertion, replacement and deletion, 24 bytes into the object (after the header and ``ma_used``), and in every
+    function its ``__code__``, ``__defaults__`` and ``__kwdefaults__`` pointers 48, 56 and 64 bytes in (NULL for
+None). An object's
+    address is its ``id``. One NumPy array viewing the address span of all of them (never written, and read only at
+    those addresses, all of objects the snapshot keeps alive) gathers the words in one C loop. `build` checks the
+    layout on the objects themselves (``ma_used`` against ``len``, the pointers against ``id``, a tag that moves
+    when a dict changes) and returns None, leaving the slow path, when anything disagrees.
+    """
+
+    _USED, _TAG, _CODE = 16, 24, 48
+
+    def __init__(self, memory: Any, base: int, dicts: list[dict[str, Any]], functions: list[types.FunctionType],
+                 ) -> None:
+        import numpy as np
+
+        self._np = np
+        self._memory = memory
+        self._dicts = dicts  # keeps the dicts (and, through the snapshot, the functions) at their addresses
+        to_slot = functools.partial(self._slots, base)
+        self._tag_slots = to_slot([id(d) + self._TAG for d in dicts])
+        self._function_slots = to_slot([id(f) + self._CODE + 8 * k for f in functions for k in range(3)])
+        self._tags = self._read(self._tag_slots)
+        self._pointers = self._read(self._function_slots).tobytes()
+
+    def _slots(self, base: int, addresses: list[int]) -> Any:
+        return self._np.array([(address - base) // 8 for address in addresses], dtype=self._np.intp)
+
+    def _read(self, slots: Any) -> Any:
+        return self._memory[slots]  # a gather in C: no Python object is touched, no page written
+
+    @classmethod
+    def build(cls, namespaces: list[Mapping[str, Any]], functions: list[types.FunctionType]) -> _Tripwires | None:
+        if sys.implementation.name != "cpython" or "numpy" not in sys.modules:
+            return None
+        dicts = [_dict_of(namespace) for namespace in namespaces]
+        if any(d is None for d in dicts):
+            return None
+        probe: dict[str, int] = {"a": 1}
+        addresses = [id(d) for d in (*dicts, probe)] + [id(f) for f in functions]
+        base, top = min(addresses), max(addresses) + 128
+        np = sys.modules["numpy"]
+        memory = np.asarray(_RawSpan(base, top - base))
+        word = functools.partial(cls._word, memory, base)
+        tag = word(id(probe) + cls._TAG)
+        probe["a"] = 2
+        if word(id(probe) + cls._USED) != 1 or word(id(probe) + cls._TAG) == tag:
+            return None
+        if any(word(id(d) + cls._USED) != len(d) for d in dicts):
+            return None
+        parts = (tuple(0 if part is None else id(part) for part in _PARTS(f)) for f in functions)  # None is NULL
+        if any((word(id(f) + cls._CODE), word(id(f) + cls._CODE + 8), word(id(f) + cls._CODE + 16)) != expected
+               for f, expected in zip(functions, parts, strict=True)):
+            return None
+        return cls(memory, base, dicts, functions)
+
+    @staticmethod
+    def _word(memory: Any, base: int, address: int) -> int:
+        return int(memory[(address - base) // 8])
+
+    # The checks below call only methods of ndarray (a C type no code can patch), never a function of the numpy
+    # module, which a notebook could replace before the check that would notice it.
+
+    def moved_namespaces(self) -> list[int]:
+        """Indexes of the dicts whose tag is not the one recorded (or vouched for) last."""
+        return (self._read(self._tag_slots) != self._tags).nonzero()[0].tolist()
+
+    def vouch(self, index: int) -> None:
+        """Dict ``index`` was compared attribute by attribute and found as it was: record its tag as it is now."""
+        self._tags[index] = self._memory[self._tag_slots[index]]
+
+    def functions_moved(self) -> bool:
+        return self._read(self._function_slots).tobytes() != self._pointers
+
+
+class _RawSpan:
+    """``length`` bytes of this process's memory from ``address``, as NumPy's array interface (64-bit words)."""
+
+    def __init__(self, address: int, length: int) -> None:
+        self.__array_interface__ = {"data": (address, True), "shape": (length // 8,), "typestr": "<u8",
+                                    "version": 3}
+
+
+def _dict_of(namespace: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The dict behind a namespace: itself, or the one a class's ``mappingproxy`` shows."""
+    if type(namespace) is dict:
+        return namespace
+    if isinstance(namespace, types.MappingProxyType):
+        inner = [d for d in gc.get_referents(namespace) if isinstance(d, dict)]  # ctypes types: a dict subclass
+        return inner[0] if len(inner) == 1 else None
+    return None
 
 
 def describe(changes: list[str]) -> str:

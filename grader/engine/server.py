@@ -439,7 +439,7 @@ def main(argv: list[str] | None = None) -> None:
     server = Server(in_fd, out_fd, shell, base_path, isolate=args.isolate, guard=guard, keep=args.keep)
     server.send({"t": "hello", "pid": os.getpid(), "python": sys.version, "preloaded": loaded, "failed": failed,
                  "startup_seconds": time.perf_counter() - started, "isolated": args.isolate,
-                 "isolation_error": isolation_error, "guarded": len(guard)})
+                 "isolation_error": isolation_error, "guarded": len(guard), "guard_fast": guard.fast})
     server.serve()
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import warnings
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from nbgrader.api import Gradebook
 from traitlets.config.loader import PyFileConfigLoader
 
 from grader.mutants import mutants_for
-from tests.real_nbgrader import ASSIGNMENTS, BIN, BLANK, REPO, SOLUTION, NbgraderRun, run
+from tests.real_nbgrader import ASSIGNMENTS, BLANK, SOLUTION, NbgraderRun
 
 pytestmark = pytest.mark.slow
 
@@ -78,16 +77,6 @@ def _students(assignment: str) -> frozenset[str]:
     return frozenset({SOLUTION, BLANK, *(m.name for m in mutants_for(assignment))})
 
 
-def _fork_course(nbgrader: NbgraderRun, root: Path, students: frozenset[str]) -> Path:
-    """A copy of the course nbgrader graded, as it was before (released, submissions in), with only ``students``
-    handed in."""
-    shutil.copytree(nbgrader.ungraded, root)
-    for folder in (root / "submitted").iterdir():
-        if folder.name not in students:
-            shutil.rmtree(folder)
-    return root
-
-
 def _read(root: Path, assignment: str, process: subprocess.CompletedProcess, students: frozenset[str]) -> Graded:
     """What a grader wrote for ``students`` (the others of its course are left out)."""
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
@@ -112,18 +101,15 @@ def _read(root: Path, assignment: str, process: subprocess.CompletedProcess, stu
 
 
 @pytest.fixture(scope="module")
-def graded(real_nbgrader: dict[str, NbgraderRun], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pair]:
-    """Every assignment's submissions graded by both graders: nbgrader's from the session's run, the fork engine's
-    here, in a copy of the same course before grading."""
+def graded(real_nbgrader: dict[str, NbgraderRun]) -> dict[str, Pair]:
+    """Every assignment's submissions graded by both graders, from the session's run (tests/real_nbgrader.py: the
+    fork engine graded a copy of the course made just before nbgrader's autograde)."""
     pairs = {}
     for a in ASSIGNMENTS:
         nbgrader, students = real_nbgrader[a], _students(a)
         assert students <= nbgrader.students, sorted(students - nbgrader.students)
-        root = _fork_course(nbgrader, tmp_path_factory.mktemp("parity") / a, students)
-        fork = run([str(BIN / "grader"), "autograde", "--course", str(root), a, "--executor", "fork", "--jobs", "2",
-                    "--no-progress"], cwd=REPO)
-        pairs[a] = Pair(students, _read(nbgrader.course.root, a, nbgrader.graded, students),
-                        _read(root, a, fork, students))
+        pairs[a] = Pair(students, _read(nbgrader.root, a, nbgrader.graded, students),
+                        _read(nbgrader.fork_root, a, nbgrader.fork, students))
     return pairs
 
 
