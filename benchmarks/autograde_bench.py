@@ -202,7 +202,10 @@ def worker(course: str, assignment: str, jobs: int, out: str, profile: bool) -> 
     """Grade with ``grader autograde --executor fork`` (its command-line entry point), recording the engine's
     results on the way; write `Stats` to ``out``."""
     started = time.perf_counter()
-    from grader import autograde, cli  # noqa: F401  (imported here to be timed; cli imports it lazily)
+    from grader import cli
+
+    cli.skip_slow_imports()  # what `grader` does before anything else
+    from grader import autograde  # noqa: F401  (imported here to be timed; cli imports it lazily)
     from grader.engine.local import LocalForkExecutor
 
     stats = Stats(jobs=jobs, import_seconds=time.perf_counter() - started, import_cpu_seconds=_cpu())

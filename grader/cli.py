@@ -266,10 +266,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def skip_slow_imports() -> None:
+    """Mark `SKIPPED_IMPORTS` missing (``None`` in ``sys.modules``: importing them raises ImportError) unless they
+    are loaded already."""
+    for name in SKIPPED_IMPORTS:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (argparse itself exits 2 on unknown options)."""
-    for name in SKIPPED_IMPORTS:
-        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # None: "import name" raises ImportError
+    skip_slow_imports()
     args = build_parser().parse_args(argv)
     if args.verbose:
         handler = logging.StreamHandler(sys.stderr)

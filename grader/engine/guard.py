@@ -191,14 +191,15 @@ class Snapshot:
 class _Tripwires:
     """What changed among watched dicts and functions, read from raw memory without touching a Python object.
 
-    CPython (3.11 and 3.12) keeps in every dict a 64-bit version tag, renewed from a global counter by every
-    insertion, replacement and deletion, 24 bytes into the object (after the header and ``ma_used``), and in every
-    function its ``__code__``, ``__defaults__`` and ``__kwdefaults__`` pointers 48, 56 and 64 bytes in (NULL for
-None). An object's
-    address is its ``id``. One NumPy array viewing the address span of all of them (never written, and read only at
-    those addresses, all of objects the snapshot keeps alive) gathers the words in one C loop. `build` checks the
-    layout on the objects themselves (``ma_used`` against ``len``, the pointers against ``id``, a tag that moves
-    when a dict changes) and returns None, leaving the slow path, when anything disagrees.
+    CPython (3.11 here) keeps in every dict a 64-bit version tag, renewed from a global counter by every insertion,
+    replacement and deletion, 24 bytes into the object (after the header and ``ma_used``), and in every function its
+    ``__code__``, ``__defaults__`` and ``__kwdefaults__`` pointers 48, 56 and 64 bytes in (NULL for None). An
+    object's address is its ``id``. One read-only NumPy array viewing the address span of all of them, read only at
+    those addresses and only of objects the snapshot keeps alive, gathers the words in one C loop.
+
+    `build` checks that layout on the objects themselves (``ma_used`` against ``len`` for every dict, the pointers
+    against ``id`` for every function, a probe dict whose tag must move when it changes) and returns None, which
+    leaves the slow path, when anything disagrees: another interpreter, or a view that is not this process's memory.
     """
 
     _USED, _TAG, _CODE = 16, 24, 48
