@@ -13,7 +13,7 @@ as its own chain of processes, so that the two cores of a CI machine are both bu
 5. run ``nbgrader autograde <assignment> --force`` once on all of them. When that call fails (nbgrader removes what
    it failed on: a kernel that did not start on a loaded machine), a second call grades what is left, as an
    instructor would; both calls are kept, so that a test can ask for the first to have succeeded;
-6. meanwhile, grade the copy with ``grader autograde --executor fork --jobs 2``.
+6. grade the copy with ``grader autograde --executor fork --jobs 2``.
 
 tests/assignments/test_nbgrader.py reads what nbgrader made of each submission, and
 tests/grader/test_parity_nbgrader.py compares it with what ``grader autograde`` made of the same submissions.
@@ -180,7 +180,7 @@ threads at once (grader/build.py's _PARSE_LOCK says why), and these steps parse 
 
 
 def grade_assignment(folder: Path, assignment: str) -> NbgraderRun:
-    """Steps 1 to 6 of the module's docstring for one assignment, in ``folder`` (made here); 5 and 6 at once."""
+    """Steps 1 to 6 of the module's docstring for one assignment, in ``folder`` (made here)."""
     with _IN_PROCESS:
         course = copy_course(folder / "course")
     sources = sorted(course.directory("source", assignment).glob("*.ipynb"))
@@ -194,17 +194,15 @@ def grade_assignment(folder: Path, assignment: str) -> NbgraderRun:
     with _IN_PROCESS:
         students = submissions(course, assignment)
         shutil.copytree(course.root, fork_root)
-    with ThreadPoolExecutor(1) as beside:  # step 6 runs while nbgrader grades: the two wait on different things
-        fork = beside.submit(run, [str(BIN / "grader"), "autograde", "--course", str(fork_root), assignment,
-                                   *FORK_ARGS], REPO)
-        start = time.perf_counter()
-        autograde = run([str(BIN / "nbgrader"), "autograde", assignment, "--force"], cwd=course.root)
-        seconds = time.perf_counter() - start
-        regrade = None
-        if autograde.returncode != 0:  # nbgrader removed what it failed on: a second call grades only that
-            regrade = run([str(BIN / "nbgrader"), "autograde", assignment], cwd=course.root)
-        return NbgraderRun(assignment, course.root, fork_root, students, validate, autograde, seconds, regrade,
-                           fork.result())
+    start = time.perf_counter()
+    autograde = run([str(BIN / "nbgrader"), "autograde", assignment, "--force"], cwd=course.root)
+    seconds = time.perf_counter() - start
+    regrade = None
+    if autograde.returncode != 0:  # nbgrader removed what it failed on: a second call grades only that
+        regrade = run([str(BIN / "nbgrader"), "autograde", assignment], cwd=course.root)
+    # Step 6 after nbgrader, not beside it: run at once, the two made the load 9 and slowed the tests in front.
+    fork = run([str(BIN / "grader"), "autograde", "--course", str(fork_root), assignment, *FORK_ARGS], cwd=REPO)
+    return NbgraderRun(assignment, course.root, fork_root, students, validate, autograde, seconds, regrade, fork)
 
 
 def grade_course(folder: Path) -> dict[str, NbgraderRun]:
