@@ -8,9 +8,11 @@ the process and loads what it graded; a failed pass fails those tests with the p
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -35,7 +37,7 @@ class Background:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.real_nbgrader", str(folder / "runs")],
             cwd=REPO, env=env(), stdout=self.output, stderr=subprocess.STDOUT,
-            preexec_fn=lambda: os.nice(NICENESS),
+            preexec_fn=lambda: os.nice(NICENESS), start_new_session=True,  # its own group: `stop` ends it all
         )
 
     def result(self) -> dict[str, NbgraderRun]:
@@ -52,8 +54,10 @@ class Background:
         return pickle.loads((runs / RESULT).read_bytes())
 
     def stop(self) -> None:
+        """End the pass and everything it started (nbgrader, kernels, grader), if the session ends before it."""
         if self.process.poll() is None:
-            self.process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         self.output.close()
 

@@ -314,7 +314,8 @@ class _NullHub:
 
 def warm_up(shell: EngineShell) -> None:
     """Pay the first-use costs once here rather than in every child (lazy imports and caches of IPython's cell
-    and traceback machinery, display formatting, NumPy's entropy seeding, matplotlib's first PNG render).
+    and traceback machinery, display formatting, NumPy's entropy seeding, matplotlib's first PNG render and its
+    mathtext parser).
 
     The warm-up cells run ``silent`` without history: no execution count, no ``In``/``Out``, no user variable,
     so every child still starts from a shell that never ran a cell."""
