@@ -272,5 +272,8 @@ def test_the_thread_race_is_real_without_the_lock(monkeypatch):
     """The test above can fail: without the lock, the same threads hit CPython's error."""
     if sys.version_info[:2] != (3, 11):
         pytest.skip("the race shown here is CPython 3.11's (python/cpython#106905); later versions may not have it")
-    failures = _parse_network_in_threads(monkeypatch, contextlib.nullcontext())
+    for _ in range(5):  # it showed on every try here; a few tries keep a timing accident from failing the suite
+        failures = _parse_network_in_threads(monkeypatch, contextlib.nullcontext())
+        if failures:
+            break
     assert failures and "recursion depth mismatch" in str(failures[0])
