@@ -85,7 +85,8 @@ def duplicate_units(params: Params, layer: int, tol: float = 1e-8) -> list[list[
     and outgoing column of W_{l+1} are all equal within ``tol`` (max absolute difference ≤ tol; a group is a
     connected component of that relation). Indices within a group and the groups themselves are sorted.
 
-    Roughly O(n log n + n·d) for distinct units, where d = n_{l−1} + 1 + n_{l+1}; never O(n²) Python steps.
+    Roughly O(n log n + n·d) for distinct units, where d = n_{l−1} + 1 + n_{l+1}. Python steps: one per group,
+    plus one per 2^20 numbers compared (all n²/2 pairs are candidates when every unit is the same).
     """
     if not tol >= 0:
         raise ValueError(f"tol must be >= 0; got {tol}")
@@ -94,8 +95,10 @@ def duplicate_units(params: Params, layer: int, tol: float = 1e-8) -> list[list[
     if i.size == 0:
         return []
     labels = _components(F.shape[0], i, j)
-    roots, counts = np.unique(labels, return_counts=True)
-    return [np.flatnonzero(labels == r).tolist() for r in roots[counts >= 2]]
+    order = np.argsort(labels, kind="stable")  # by component (labelled by its smallest unit), then by unit
+    _, starts, counts = np.unique(labels[order], return_index=True, return_counts=True)
+    units = order.tolist()
+    return [units[a:a + c] for a, c in zip(starts.tolist(), counts.tolist(), strict=True) if c >= 2]
 
 
 def weight_rank(W: np.ndarray, tol: float | None = None) -> int:

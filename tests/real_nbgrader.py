@@ -34,7 +34,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -93,7 +92,6 @@ class NbgraderRun:
     """``nbgrader validate`` of the source notebook(s)."""
     autograde: subprocess.CompletedProcess
     """The one ``nbgrader autograde <assignment> --force`` call over every submission."""
-    autograde_seconds: float
     regrade: subprocess.CompletedProcess | None
     """The second ``nbgrader autograde`` call, made only when the first one failed."""
     fork: subprocess.CompletedProcess
@@ -194,15 +192,13 @@ def grade_assignment(folder: Path, assignment: str) -> NbgraderRun:
     with _IN_PROCESS:
         students = submissions(course, assignment)
         shutil.copytree(course.root, fork_root)
-    start = time.perf_counter()
     autograde = run([str(BIN / "nbgrader"), "autograde", assignment, "--force"], cwd=course.root)
-    seconds = time.perf_counter() - start
     regrade = None
     if autograde.returncode != 0:  # nbgrader removed what it failed on: a second call grades only that
         regrade = run([str(BIN / "nbgrader"), "autograde", assignment], cwd=course.root)
     # Step 6 after nbgrader, not beside it: run at once, the two made the load 9 and slowed the tests in front.
     fork = run([str(BIN / "grader"), "autograde", "--course", str(fork_root), assignment, *FORK_ARGS], cwd=REPO)
-    return NbgraderRun(assignment, course.root, fork_root, students, validate, autograde, seconds, regrade, fork)
+    return NbgraderRun(assignment, course.root, fork_root, students, validate, autograde, regrade, fork)
 
 
 def grade_course(folder: Path) -> dict[str, NbgraderRun]:

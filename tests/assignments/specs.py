@@ -25,8 +25,6 @@ class AssignmentSpec:
     """grade_ids of the manually graded markdown answers, in notebook order."""
     min_test_cells: int
     min_mutants: int
-    max_seconds: float
-    """Budget for the solution notebook, hidden tests included, kernel start excluded."""
     shipped: tuple[str, ...]
     """Files of the helper package ``nnlib`` released next to the notebook."""
     noisy_cell: str
@@ -73,7 +71,6 @@ SPECS: dict[str, AssignmentSpec] = {
             written=(),
             min_test_cells=16,
             min_mutants=12,
-            max_seconds=10,
             shipped=("__init__.py", "data.py"),
             noisy_cell="relu_backward",
             always_equal_cell="q_eps_answers",
@@ -105,7 +102,6 @@ SPECS: dict[str, AssignmentSpec] = {
             written=("q1_written", "q2_written", "q3_written"),
             min_test_cells=20,
             min_mutants=15,
-            max_seconds=10,
             shipped=_TRAINING_HELPERS,
             noisy_cell="init_he",
             always_equal_cell="q1_answers",
@@ -133,7 +129,6 @@ SPECS: dict[str, AssignmentSpec] = {
             written=("q_bias_written",),
             min_test_cells=15,
             min_mutants=10,
-            max_seconds=20,
             shipped=_TRAINING_HELPERS,
             noisy_cell="init_he",
             always_equal_cell="q_bias_answers",

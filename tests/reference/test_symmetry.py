@@ -3,7 +3,7 @@ identical (or W_l of rank 1) under gradient descent with reference.train, and wh
 
 from __future__ import annotations
 
-import time
+import sys
 
 import numpy as np
 import pytest
@@ -347,28 +347,62 @@ def test_duplicate_units_matches_the_brute_force_definition(seed):
         assert duplicate_units(params, 1, tol) == brute_force_groups(F, tol)
 
 
-@pytest.mark.parametrize("case", ["identical", "distinct", "pairs"])
-def test_duplicate_units_is_fast_for_256_units(case):
+def python_lines(fn, *args) -> tuple[object, int]:
+    """Call fn(*args) and count the lines of Python it executes, its callees included (NumPy's C code is not Python).
+
+    A deterministic stand-in for "fast": a double loop over n = 256 units runs at least n²/2 = 32,768 lines,
+    whatever the machine's load; speed itself is measured in benchmarks/reference_bench.py.
+    """
+    lines = 0
+
+    def tracer(frame, event, arg):
+        nonlocal lines
+        if event == "line":
+            lines += 1
+        return tracer
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        result = fn(*args)
+    finally:
+        sys.settrace(previous)
+    return result, lines
+
+
+def units_case(case: str, n: int) -> tuple[dict[str, np.ndarray], list[list[int]]]:
+    """A 3-layer network whose layer 1 has n units: all identical, all distinct, or unit 2k+1 a copy of unit 2k."""
     rng = np.random.default_rng(0)
-    n = 256
     params = {"W1": rng.normal(size=(n, 64)), "b1": rng.normal(size=(n, 1)),
               "W2": rng.normal(size=(n, n)), "b2": np.zeros((n, 1)),
               "W3": rng.normal(size=(1, n)), "b3": np.zeros((1, 1))}
     if case == "identical":
-        params = constant_params([64, n, n, 1], 0.2, 0.1)
-        expected = [list(range(n))]
-    elif case == "pairs":  # unit 2k+1 is a copy of unit 2k
+        return constant_params([64, n, n, 1], 0.2, 0.1), [list(range(n))]
+    if case == "pairs":
         for k in ("W1", "b1"):
             params[k][1::2] = params[k][::2]
         params["W2"][:, 1::2] = params["W2"][:, ::2]
-        expected = [[2 * k, 2 * k + 1] for k in range(n // 2)]
-    else:
-        expected = []
-    t0 = time.perf_counter()
-    groups = duplicate_units(params, 1)
-    elapsed = time.perf_counter() - t0
+        return params, [[2 * k, 2 * k + 1] for k in range(n // 2)]
+    return params, []
+
+
+@pytest.mark.parametrize("case", ["identical", "distinct", "pairs"])
+@pytest.mark.parametrize("n", [256, 512])
+def test_duplicate_units_runs_no_quadratic_python_loop(case, n):
+    """Far fewer Python lines than a loop over pairs of units (n²/2); the numbers are compared by NumPy."""
+    params, expected = units_case(case, n)
+    groups, lines = python_lines(duplicate_units, params, 1)
     assert groups == expected
-    assert elapsed < 0.5, elapsed  # measured ≈ 0.01-0.03 s; an O(n²) Python loop takes seconds
+    assert lines < n * n / 16, lines
+
+
+def test_the_line_count_sees_a_quadratic_loop():
+    """The yardstick above can fail: the O(n²) definition on 256 units runs tens of thousands of lines."""
+    params, expected = units_case("pairs", 256)
+    F = np.hstack([params["W1"], params["b1"], params["W2"].T])
+    groups, lines = python_lines(brute_force_groups, F, 1e-8)
+    assert groups == expected
+    assert lines > 256 * 255 // 2
 
 
 # --- weight_rank, dead_units, symmetry_report -----------------------------------------------------------------
