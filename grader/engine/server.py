@@ -28,6 +28,7 @@ import importlib
 import os
 import selectors
 import signal
+import stat
 import sys
 import time
 from collections.abc import Sequence
@@ -345,6 +346,22 @@ def warm_up(shell: EngineShell) -> None:
         axes.loglog([1e-12, 1e-1], [1e-10, 1.0], label="warm-up")
         axes.legend()
         shell.display_formatter.format(figure)
+        release_font_files()
+
+
+def release_font_files() -> None:
+    """Drop every matplotlib font object the warm-up created, so that no child inherits one.
+
+    A font object reads its file lazily through an open descriptor and closes it when freed. matplotlib empties its
+    font cache in every fork (os.register_at_fork), but the fonts held by its mathtext cache would live on in the
+    child; the child closes the server's descriptors (`grader.engine.child`), their numbers are reused for its own
+    pipes, and when a notebook's 50 math labels pushed those fonts out of the cache, freeing them closed the
+    notebook's output capture. Only the parser itself, the costly part, stays built."""
+    from matplotlib import font_manager, mathtext
+
+    mathtext.MathTextParser._parse_cached.cache_clear()
+    font_manager._get_font.cache_clear()
+    gc.collect()
 
 
 WATCHED = ("numpy.*", "reference.*", "grader", "grader.checks.*", "grader.engine.*", "builtins", "math", "operator",
@@ -352,6 +369,18 @@ WATCHED = ("numpy.*", "reference.*", "grader", "grader.checks.*", "grader.engine
            "IPython.core.ultratb", "ipykernel.jsonutil")
 """What the engine's guard watches (`grader.engine.guard`): the libraries tests call, the checks, and the path a
 cell's outputs and errors take to the notebook."""
+
+
+def open_files() -> list[str]:
+    """Regular files this process holds open beyond its standard streams. Every child closes them (they are the
+    server's), so a library object still bound to one would later read from or close whatever the child opened
+    under the same number: the server reports them in its hello, and should have none."""
+    found = []
+    for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else []:
+        with contextlib.suppress(OSError):  # the listing's own descriptor, gone by now
+            if int(name) > 2 and stat.S_ISREG(os.stat(int(name)).st_mode):
+                found.append(os.readlink(f"/proc/self/fd/{name}"))
+    return sorted(found)
 
 
 def shell_probes(shell: EngineShell) -> list[tuple[str, Any]]:
@@ -445,7 +474,8 @@ def main(argv: list[str] | None = None) -> None:
     server = Server(in_fd, out_fd, shell, base_path, isolate=args.isolate, guard=guard, keep=args.keep)
     server.send({"t": "hello", "pid": os.getpid(), "python": sys.version, "preloaded": loaded, "failed": failed,
                  "startup_seconds": time.perf_counter() - started, "isolated": args.isolate,
-                 "isolation_error": isolation_error, "guarded": len(guard), "guard_fast": guard.fast})
+                 "isolation_error": isolation_error, "guarded": len(guard), "guard_fast": guard.fast,
+                 "open_files": open_files()})
     server.serve()
 
 

@@ -60,6 +60,25 @@ def test_the_job_environment_replaces_the_servers(make_nb, tmp_path, fork):
     )
 
 
+def test_the_warm_server_hands_no_open_file_to_its_children(fork):
+    """After its warm-up (imports, a plot, a log-scale plot) the server holds no file a library object could still
+    read from or close in a child, where that descriptor number means something else."""
+    assert fork.server.hello["open_files"] == []
+
+
+def test_a_notebook_with_many_math_labels_keeps_its_output_capture(make_nb, tmp_path, fork):
+    """70 math labels push the warm-up's entries out of matplotlib's mathtext cache (50 entries); the fonts they held
+    were the server's, and freeing them once closed the descriptor of this notebook's output capture."""
+    plot = ("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\n"
+            "for k in range(70):\n    ax.text(0.5, k / 70, f'$x_{{{k}}}^2$')\nplt.show()")
+    nb = make_nb(plot, "import os\nprint('printed')\nos.system('echo from a subprocess')")
+    result = fork.run(Job("math", nb, str(tmp_path)))
+    assert result.status == "ok", result.message
+    plotted, echoed = result.notebook.cells
+    assert [o["output_type"] for o in plotted.outputs] == ["display_data"]  # no engine traceback on stderr
+    assert stdout(echoed) == "printed\nfrom a subprocess\n"
+
+
 def test_resource_limits_are_applied_to_the_notebooks_process(make_nb, tmp_path, fork):
     """Are memory, CPU and file-size limits set as rlimits in the notebook's process?"""
     nb = make_nb("import resource as r\n[r.getrlimit(x)[0] for x in (r.RLIMIT_AS, r.RLIMIT_CPU, r.RLIMIT_FSIZE)]")
