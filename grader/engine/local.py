@@ -170,6 +170,18 @@ class _Flight:
     staged: Path | None = None
 
 
+@dataclass
+class _Prepared:
+    """A job made ready to send while others run: its recorder, its request, its folder staged into the sandbox
+    (once the sandbox exists), or the error result that replaces it when staging failed."""
+
+    job: Job
+    recorder: NotebookRecorder
+    data: dict[str, Any]
+    staged: Path | None = None
+    refused: JobResult | None = None
+
+
 class LocalForkExecutor(Executor):
     """Runs jobs as forks of one warm server, ``jobs`` at a time (default: the number of cores).
 
@@ -210,6 +222,7 @@ class LocalForkExecutor(Executor):
         self._sandbox: Sandbox | None = None
         self._tags = 0
         self._mapping = False
+        self._landing: list[_Flight] = []  # finished, their staged folders not removed yet
 
     @property
     def sandboxed(self) -> bool:
@@ -259,21 +272,37 @@ class LocalForkExecutor(Executor):
             self._sandbox.close()
             self._sandbox = None
 
-    def _submit(self, job: Job, alone: bool, flights: dict[str, _Flight]) -> JobResult | None:
-        """Send ``job`` to the server; a job whose folder cannot be staged into the sandbox is returned at once as
-        an error result instead."""
+    def _prepare(self, job: Job) -> _Prepared:
+        """Everything about sending ``job`` that does not need a free slot, done while notebooks run (at ``--jobs
+        1`` it would otherwise come between two notebooks): its recorder, its request, and its folder staged into
+        the sandbox when the sandbox is already up (the first job's is staged when it is sent)."""
+        prepared = _Prepared(job, NotebookRecorder(job), job.to_dict())
+        if self._sandbox is not None:
+            self._stage(prepared)
+        return prepared
+
+    def _stage(self, prepared: _Prepared) -> None:
+        """Stage the job's folder; a folder that cannot be staged makes the job an error result."""
+        assert self._sandbox is not None
+        started, job = time.perf_counter(), prepared.job
+        try:
+            prepared.data["cwd"], prepared.staged = self._sandbox.stage(job.cwd, job.limits.disk_bytes)
+        except (OSError, SandboxError) as exc:
+            prepared.refused = prepared.recorder.finish({"t": "exit", "killed": "spawn", "note": str(exc)},
+                                                        time.perf_counter() - started)
+
+    def _submit(self, prepared: _Prepared, alone: bool, flights: dict[str, _Flight]) -> JobResult | None:
+        """Send a prepared job to the server; a job whose folder could not be staged into the sandbox is returned
+        at once as an error result instead."""
         server = self._server_for(flights)
+        if self._sandbox is not None and prepared.staged is None and prepared.refused is None:
+            self._stage(prepared)
+        if prepared.refused is not None:
+            return prepared.refused
         self._tags += 1
         tag = str(self._tags)
-        data, staged, started = job.to_dict(), None, time.perf_counter()
-        if self._sandbox is not None:
-            try:
-                data["cwd"], staged = self._sandbox.stage(job.cwd, job.limits.disk_bytes)
-            except (OSError, SandboxError) as exc:
-                return NotebookRecorder(job).finish({"t": "exit", "killed": "spawn", "note": str(exc)},
-                                                    time.perf_counter() - started)
-        flights[tag] = _Flight(job, NotebookRecorder(job), started, alone, staged)
-        server.send({"op": "run", "tag": tag, "job": data})
+        flights[tag] = _Flight(prepared.job, prepared.recorder, time.perf_counter(), alone, prepared.staged)
+        server.send({"op": "run", "tag": tag, "job": prepared.data})
         return None
 
     def _server_for(self, flights: dict[str, _Flight]) -> _Server:
@@ -285,10 +314,15 @@ class LocalForkExecutor(Executor):
             raise ServerDiedError(f"the engine server exited (code {code})")
         return self.server
 
-    def _land(self, flight: _Flight) -> None:
-        """A job is over: its staged copy goes."""
+    def _land(self, flight: _Flight | _Prepared) -> None:
+        """A job is over (or will not be sent): its staged copy goes."""
         if flight.staged is not None and self._sandbox is not None:
             self._sandbox.unstage(flight.staged)
+
+    def _land_all(self) -> None:
+        """Land the jobs `_on_frame` finished."""
+        while self._landing:
+            self._land(self._landing.pop())
 
     def map(self, jobs: Iterable[Job]) -> Iterator[JobResult]:
         if self._mapping:
@@ -304,7 +338,7 @@ class LocalForkExecutor(Executor):
         preparation of it overlaps the notebooks that run), and a finished job's slot is refilled before its result
         is handed back (the caller's scoring overlaps the next notebook)."""
         pending = iter(jobs)
-        ready: deque[Job] = deque()  # pulled from ``jobs``, not sent yet
+        ready: deque[_Prepared] = deque()  # pulled from ``jobs`` and prepared, not sent yet
         flights: dict[str, _Flight] = {}
         suspects: deque[Job] = deque()  # were running when the server died: each runs again, alone
         exhausted = False
@@ -314,7 +348,7 @@ class LocalForkExecutor(Executor):
             job = None if exhausted else next(pending, None)
             exhausted = job is None
             if job is not None:
-                ready.append(job)
+                ready.append(self._prepare(job))
             return job is not None
 
         def fill(out: list[JobResult]) -> None:
@@ -323,12 +357,12 @@ class LocalForkExecutor(Executor):
                 if suspects:
                     if flights:
                         return
-                    job, alone = suspects.popleft(), True
+                    prepared, alone = self._prepare(suspects.popleft()), True
                 elif len(flights) < self.jobs and (ready or pull()):
-                    job, alone = ready.popleft(), False
+                    prepared, alone = ready.popleft(), False
                 else:
                     return
-                refused = self._submit(job, alone, flights)
+                refused = self._submit(prepared, alone, flights)
                 if refused is not None:
                     out.append(refused)
 
@@ -349,13 +383,17 @@ class LocalForkExecutor(Executor):
                         if result is not None:
                             finished.append(result)
                     if finished:
-                        fill(finished)
+                        fill(finished)  # the next notebooks start before the finished ones are cleared away
+                    self._land_all()
                 except ServerDiedError as exc:
                     yield from finished
                     yield from self._server_died(flights, suspects, str(exc))
                     continue
                 yield from finished
         finally:
+            self._land_all()
+            for prepared in ready:  # stopped early: their staged folders go
+                self._land(prepared)
             if flights:  # stopped early or failed: leave nothing running
                 self.close()
 
@@ -370,7 +408,7 @@ class LocalForkExecutor(Executor):
             # "done": every cell ran; the result need not wait for the process's teardown
             # (milliseconds for a large address space), the server still reaps and cleans up.
             del flights[frame["tag"]]
-            self._land(flight)
+            self._landing.append(flight)
             ending = event
             if kind == "done":
                 flight.recorder.feed(event)

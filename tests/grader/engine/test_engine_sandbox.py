@@ -12,6 +12,7 @@ import site
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -75,6 +76,28 @@ def test_a_notebook_runs_in_a_private_copy_of_its_folder(make_nb, tmp_path, boxe
     assert value(result) == (f"{NOTEBOOK_HOME}/work", 41, ["helper.py", "written.txt"], NOTEBOOK_HOME)
     assert sorted(os.listdir(tmp_path / "work")) == ["helper.py"]
     assert boxed.sandboxed and os.listdir(boxed._sandbox.jobs_root) == []  # nothing staged is left
+
+
+@needs_bwrap
+def test_the_next_job_is_staged_while_a_notebook_runs(make_nb, tmp_path):
+    """At --jobs 1 the next job's folder is staged while the current notebook runs, not between the two."""
+    (tmp_path / "work").mkdir()
+    slow, quick = make_nb("import time\ntime.sleep(3)"), make_nb("1")
+    seen: list[int] = []
+    with LocalForkExecutor(jobs=1, sandbox="bwrap") as executor:
+        executor.server  # noqa: B018 (started, so that the sandbox exists)
+        jobs_root = executor._sandbox.jobs_root
+        consumer = threading.Thread(target=lambda: seen.extend(
+            len(r.id) for r in executor.map([Job("slow", slow, str(tmp_path / "work")),
+                                             Job("quick", quick, str(tmp_path / "work"))])))
+        consumer.start()
+        staged = 0
+        while consumer.is_alive() and staged < 2:
+            staged = max(staged, len(os.listdir(jobs_root)))
+            time.sleep(0.01)
+        consumer.join()
+        assert staged == 2  # the slow one's folder and the quick one's, while the slow one ran
+        assert len(seen) == 2 and os.listdir(jobs_root) == []
 
 
 @needs_bwrap
