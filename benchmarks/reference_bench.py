@@ -15,7 +15,7 @@ import numpy as np
 from reference.gradcheck import directional_check
 from reference.init import initialize
 from reference.network import backward, forward
-from reference.symmetry import duplicate_units, unit_features
+from reference.symmetry import duplicate_units, pairwise_duplicate_groups, unit_features
 
 
 def baseline(params: dict, X: np.ndarray, Y: np.ndarray) -> dict:
@@ -98,26 +98,6 @@ def bench_directional(repeats: int) -> None:
     )
 
 
-def pairwise_groups(F: np.ndarray, tol: float) -> list[list[int]]:
-    """The obvious O(n²) loop: compare every pair of units, join the equal ones (union-find)."""
-    n = F.shape[0]
-    parent = list(range(n))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            i = parent[i]
-        return i
-
-    for i in range(n):
-        for j in range(i + 1, n):
-            if np.max(np.abs(F[i] - F[j])) <= tol:
-                parent[find(j)] = find(i)
-    groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(find(i), []).append(i)
-    return sorted(g for g in groups.values() if len(g) >= 2)
-
-
 def bench_duplicates(repeats: int) -> None:
     """256 hidden units, half of them copies of the other half, timed against the pairwise loop."""
     rng = np.random.default_rng(0)
@@ -133,7 +113,7 @@ def bench_duplicates(repeats: int) -> None:
         t0 = time.perf_counter()
         fast = duplicate_units(params, 1)
         t1 = time.perf_counter()
-        slow = pairwise_groups(F, 1e-8)
+        slow = pairwise_duplicate_groups(F, 1e-8)
         t2 = time.perf_counter()
         assert fast == slow
         ours.append(t1 - t0)

@@ -38,6 +38,28 @@ def unit_features(params: Params, layer: int) -> np.ndarray:
     return np.hstack([W, b, W_next.T])
 
 
+def pairwise_duplicate_groups(F: np.ndarray, tol: float) -> list[list[int]]:
+    """The definition behind :func:`duplicate_units`, spelled out: compare every pair of rows of F (one row per unit,
+    see :func:`unit_features`) and join those whose max absolute difference is ≤ ``tol``; groups of size ≥ 2,
+    sorted. O(n²) Python steps: to read, and to check the fast version against (tests, benchmarks)."""
+    n = F.shape[0]
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i in range(n):
+        for j in range(i + 1, n):
+            if np.max(np.abs(F[i] - F[j])) <= tol:
+                parent[find(j)] = find(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(i)
+    return sorted(g for g in groups.values() if len(g) >= 2)
+
+
 def _close_pairs(F: np.ndarray, tol: float, chunk: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
     """All pairs i < j with max_k |F[i, k] − F[j, k]| ≤ tol, without forming the n×n×d array of differences.
 

@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from reference.network import forward, loss_and_grads
-from reference.symmetry import dead_units, duplicate_units, symmetry_report, weight_rank
+from reference.symmetry import (
+    dead_units,
+    duplicate_units,
+    pairwise_duplicate_groups,
+    symmetry_report,
+    weight_rank,
+)
 from reference.train import train
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
@@ -314,26 +320,6 @@ def test_duplicate_units_validates_the_layer():
         duplicate_units(params, 1)
 
 
-def brute_force_groups(F: np.ndarray, tol: float) -> list[list[int]]:
-    """The O(n²) definition: connected components of max_k |F_ik − F_jk| ≤ tol, groups of size ≥ 2."""
-    n = F.shape[0]
-    parent = list(range(n))
-
-    def find(i):
-        while parent[i] != i:
-            i = parent[i]
-        return i
-
-    for i in range(n):
-        for j in range(i + 1, n):
-            if np.max(np.abs(F[i] - F[j])) <= tol:
-                parent[find(j)] = find(i)
-    groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(find(i), []).append(i)
-    return sorted(g for g in groups.values() if len(g) >= 2)
-
-
 @pytest.mark.parametrize("seed", range(20))
 def test_duplicate_units_matches_the_brute_force_definition(seed):
     """Units on a coarse grid (many exact ties) plus small noise (chains i~j~k with i≁k): same groups as O(n²)."""
@@ -344,7 +330,7 @@ def test_duplicate_units_matches_the_brute_force_definition(seed):
     params = {"W1": F[:, :n0], "b1": F[:, n0:n0 + 1], "W2": F[:, n0 + 1:].T.copy(),
               "b2": np.zeros((n2, 1))}
     for tol in (0.0, 1e-8, 2e-8):
-        assert duplicate_units(params, 1, tol) == brute_force_groups(F, tol)
+        assert duplicate_units(params, 1, tol) == pairwise_duplicate_groups(F, tol)
 
 
 def python_lines(fn, *args) -> tuple[object, int]:
@@ -400,7 +386,7 @@ def test_the_line_count_sees_a_quadratic_loop():
     """The yardstick above can fail: the O(n²) definition on 256 units runs tens of thousands of lines."""
     params, expected = units_case("pairs", 256)
     F = np.hstack([params["W1"], params["b1"], params["W2"].T])
-    groups, lines = python_lines(brute_force_groups, F, 1e-8)
+    groups, lines = python_lines(pairwise_duplicate_groups, F, 1e-8)
     assert groups == expected
     assert lines > 256 * 255 // 2
 
