@@ -71,14 +71,19 @@ FEATURES = [
 
 
 @pytest.fixture(scope="module")
-def features(make_nb, clean_env, fork, tmp_path_factory) -> tuple[JobResult, JobResult]:
-    """The FEATURES notebook run by nbgrader's kernel path and by the fork engine, in a folder with a helper."""
+def features_job(make_nb, clean_env, tmp_path_factory) -> Job:
+    """The FEATURES notebook in a folder with a helper."""
     folder = tmp_path_factory.mktemp("features") / "work"
     folder.mkdir()
     (folder / "helper.py").write_text("def boom():\n    raise RuntimeError('boom from helper')\n\n"
                                       "def value():\n    return 41\n")
-    job = Job("features", make_nb(*FEATURES), str(folder), Limits(cell_timeout=30), env=clean_env)
-    return both(job, fork)
+    return Job("features", make_nb(*FEATURES), str(folder), Limits(cell_timeout=30), env=clean_env)
+
+
+@pytest.fixture(scope="module")
+def features(features_job, fork) -> tuple[JobResult, JobResult]:
+    """The FEATURES notebook run by nbgrader's kernel path and by the fork engine."""
+    return both(features_job, fork)
 
 
 def both(job: Job, fork: Any) -> tuple[JobResult, JobResult]:
@@ -87,11 +92,36 @@ def both(job: Job, fork: Any) -> tuple[JobResult, JobResult]:
     return kernel, forked
 
 
-def test_outputs_counts_and_errors_match_the_kernel(features, cell_shapes):
-    """Are streams, results, displays, errors and execution counts recorded as nbgrader records them?"""
+def joined_streams(shapes: list[Any]) -> list[Any]:
+    """The shapes with consecutive stream outputs of the same name joined: where a stream is cut."""
+    joined = []
+    for count, outputs, timing in shapes:
+        merged: list[dict[str, Any]] = []
+        for output in outputs:
+            last = merged[-1] if merged else None
+            if last and output["output_type"] == last["output_type"] == "stream" and output["name"] == last["name"]:
+                merged[-1] = {**last, "text": last["text"] + output["text"]}
+            else:
+                merged.append(output)
+        joined.append((count, merged, timing))
+    return joined
+
+
+def test_outputs_counts_and_errors_match_the_kernel(features, features_job, fork, cell_shapes):
+    """Are streams, results, displays, errors and execution counts recorded as nbgrader records them, streams cut
+    into outputs at the same places (ipykernel sends a stream 0.2 s after its first write)?
+
+    Where a stream is cut depends on timing in both executors: a process held up 0.2 s between two writes of one
+    print (a loaded CI machine) cuts it there. So when the two runs differ only in that, both run again, up to
+    twice; the cuts must agree in one of the runs, and nothing else may ever differ."""
     kernel, forked = features
-    assert kernel.status == forked.status == "ok", (kernel.message, forked.message)
-    expected, actual = cell_shapes(kernel.notebook), cell_shapes(forked.notebook)
+    for attempt in range(3):
+        assert kernel.status == forked.status == "ok", (kernel.message, forked.message)
+        expected, actual = cell_shapes(kernel.notebook), cell_shapes(forked.notebook)
+        if actual == expected or attempt == 2:
+            break
+        assert joined_streams(actual) == joined_streams(expected)
+        kernel, forked = both(features_job, fork)
     for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
         assert got == want, f"cell {index}: {FEATURES[index]!r}"
     assert forked.notebook.metadata["language_info"] == kernel.notebook.metadata["language_info"]
