@@ -109,7 +109,7 @@ def bench_duplicates(repeats: int) -> None:
     params["W2"][:, 1::2] = params["W2"][:, ::2]
     F = unit_features(params, 1)
     ours, loop = [], []
-    for _ in range(max(3, repeats // 10)):  # the loop takes about a second: fewer runs
+    for _ in range(max(3, repeats // 10)):  # the loop takes over 0.1 s a run: fewer runs
         t0 = time.perf_counter()
         fast = duplicate_units(params, 1)
         t1 = time.perf_counter()
