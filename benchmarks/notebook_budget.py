@@ -9,7 +9,6 @@ and the budget's margin over it; asserts nothing. The budgets are issue 3's: 10 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -17,23 +16,14 @@ import time
 from pathlib import Path
 
 import nbformat
+from autograde_bench import grading_env  # the environment graded notebooks run in (one BLAS thread)
 from nbclient import NotebookClient
 
 from grader.build import build_course
 from grader.course import EMBEDDED_COURSE, Course, scratch_copy
 
-REPO = Path(__file__).resolve().parents[1]
 BUDGETS = {"backprop": 10.0, "init_symmetry": 10.0, "init_scale": 20.0}
 """Seconds of cells allowed for the solution notebook of each assignment, hidden tests included."""
-
-
-def kernel_env() -> dict[str, str]:
-    """This project importable, the virtualenv's tools on PATH, the kernel's own plotting backend (a student's)."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env.pop("MPLBACKEND", None)
-    return env
 
 
 def cell_seconds(notebook: Path) -> float:
@@ -45,7 +35,7 @@ def cell_seconds(notebook: Path) -> float:
     client = NotebookClient(nb, timeout=300, kernel_name="python3",
                             extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no transport warning per kernel
                             resources={"metadata": {"path": str(notebook.parent)}})
-    with client.setup_kernel(env=kernel_env()):
+    with client.setup_kernel(env=grading_env()):
         start = time.perf_counter()
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)  # raises CellExecutionError if the solution fails a test
