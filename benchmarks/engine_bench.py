@@ -4,11 +4,13 @@ Two sets of N notebooks: ``trivial`` (a student notebook whose cells cost nothin
 there is) and ``numpy`` (some tens of milliseconds of NumPy work). Each set runs through `KernelExecutor` (nbgrader's
 ``Execute`` preprocessor, a fresh kernel per notebook, as ``nbgrader autograde`` does) once, and through
 `LocalForkExecutor` with ``--jobs 1`` and ``--jobs 2`` ``--repeat`` times (medians reported; the warm server is
-started before timing, its start-up is printed apart).
+started before timing, its start-up is printed apart), each time also with ``spare=False`` (every notebook's process
+forked when its job comes, rather than ahead of it), the two runs alternated.
 
 Printed per set and executor: wall seconds for the set, the median wall per notebook, Σ of the notebooks' own cell
 seconds, the floor (Σ cells / jobs), wall over floor, and the overhead per notebook, (wall × jobs − Σ cells) / N:
-the core-milliseconds each notebook costs beyond its own cells. Then the ratios kernel/fork and jobs 1/jobs 2.
+the core-milliseconds each notebook costs beyond its own cells. Then the ratios kernel/fork and jobs 1/jobs 2, and
+what the spare saves per notebook.
 
     python benchmarks/engine_bench.py            # N = 20
     python benchmarks/engine_bench.py --n 5 --repeat 1
@@ -113,15 +115,25 @@ def main(argv: list[str] | None = None) -> None:
                 runs["kernel"] = measure(KernelExecutor(jobs=1), jobs, 1)
                 print(line("kernel", runs["kernel"]))
             for width in (1, 2):
-                with LocalForkExecutor(jobs=width, server_env=env) as executor:
+                with LocalForkExecutor(jobs=width, server_env=env) as executor, \
+                        LocalForkExecutor(jobs=width, server_env=env, spare=False) as unspared:
                     started = time.perf_counter()
-                    executor.server  # noqa: B018 (start the warm server outside the timing)
+                    executor.server  # noqa: B018 (start the warm servers outside the timing)
                     startup = time.perf_counter() - started
-                    runs[f"fork -j{width}"] = median_run([measure(executor, jobs, width)
-                                                          for _ in range(args.repeat)])
+                    unspared.server  # noqa: B018
+                    measured: dict[str, list[Run]] = {"": [], " (no spare)": []}
+                    for _ in range(args.repeat):  # alternated, so that both see the same machine
+                        measured[""].append(measure(executor, jobs, width))
+                        measured[" (no spare)"].append(measure(unspared, jobs, width))
+                for suffix, taken in measured.items():
+                    runs[f"fork -j{width}{suffix}"] = median_run(taken)
                 print(line(f"fork -j{width}", runs[f"fork -j{width}"]) + f"   (server start {startup:.2f} s)")
+                print(line("  no spare", runs[f"fork -j{width} (no spare)"]) + "   (each process forked when its job "
+                      "comes)")
             j1, j2 = runs["fork -j1"], runs["fork -j2"]
-            ratios = [f"jobs 2 over jobs 1: {j1.wall / j2.wall:.2f}x"]
+            saved = {w: runs[f"fork -j{w} (no spare)"].overhead_ms - runs[f"fork -j{w}"].overhead_ms for w in (1, 2)}
+            ratios = [f"jobs 2 over jobs 1: {j1.wall / j2.wall:.2f}x",
+                      *(f"the spare saves {ms:.1f} ms/notebook at -j{w}" for w, ms in saved.items())]
             if "kernel" in runs:
                 ratios = [f"kernel over fork -j1: {runs['kernel'].wall / j1.wall:.1f}x",
                           f"kernel over fork -j2: {runs['kernel'].wall / j2.wall:.1f}x", *ratios]

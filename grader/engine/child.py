@@ -22,6 +22,7 @@ message: ``m`` type, ``c`` content, ``time``), ``reply`` (the execute_reply ``c`
 from __future__ import annotations
 
 import builtins
+import contextlib
 import ctypes
 import getpass
 import os
@@ -259,7 +260,15 @@ def run_job(job: dict[str, Any], event_fd: int, shell: EngineShell, base_path: l
     except BaseException:  # the engine itself failed: say so rather than die silently
         hub.emit({"t": "fatal", "status": "error", "message": "engine failure: " + traceback.format_exc()})
         os._exit(1)
+    _yield_cpu()
     os._exit(0)
+
+
+def _yield_cpu() -> None:
+    """Lowest CPU priority for what is left: the "done" event is out, and freeing this process's memory as it
+    exits should not hold up the next notebook's start."""
+    with contextlib.suppress(OSError):
+        os.nice(19)
 
 
 def _reply(shell: EngineShell, result: Any) -> dict[str, Any]:

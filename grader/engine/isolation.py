@@ -1,8 +1,10 @@
 """Inside the sandbox: a world of its own for each notebook's process, so that notebooks cannot reach each other.
 
 The warm server runs in one bubblewrap sandbox (`grader.engine.sandbox`) and forks a process per job; without more,
-those processes would share the sandbox's uid, /tmp, process list and staging folder. `enter`, called in the fork
-(S) before any of the job's code runs, gives the job its own:
+those processes would share the sandbox's uid, /tmp, process list and staging folder. `prepare`, called in the fork
+(S), and `arrive`, called in the notebook's process once its job came, give the job its own (the server forks S
+for the next job while others run, so that all of `prepare` is done before that job is known; `enter` does both
+at once):
 
 - user, mount, pid and ipc namespaces (``unshare``; the uid stays the same, mapped onto itself). A notebook counts
   its processes in its own user namespace, so ``Limits.processes`` holds a fork bomb to that notebook alone;
@@ -12,7 +14,9 @@ those processes would share the sandbox's uid, /tmp, process list and staging fo
 - on that /tmp, the sandbox's read-only folders that lie under /tmp (``keep``: a venv or a checkout in /tmp, as in
   a clean clone in CI) again at their paths, so that the notebook can import what the server imports; nothing else
   of the sandbox's /tmp (the server's scratch, another notebook's files) is there;
-- the staging folder covered by an empty read-only tmpfs (no other job's files are visible);
+- the staging folder covered by an empty read-only tmpfs (no other job's files are visible). S takes a descriptor
+  of it first, through which N copies its own job's folder in `arrive` and which N then closes, before any of the
+  job's code runs;
 - a pid 1 for the new pid namespace: a ``sleep`` spawned without copying the server (vfork and exec; no
   capability survives the exec). Then S forks N, the notebook's process (pid 2), which mounts the namespace's
   /proc (it sees no process but its own, its children and that ``sleep``) and drops every capability before any
@@ -120,24 +124,18 @@ def _fail(event_fd: int, message: str) -> NoReturn:
     os._exit(1)
 
 
-def _make_world(job: dict[str, Any], keep: Sequence[str]) -> str:
-    """In S: the namespaces and mounts of the job, ``keep`` shown again on its /tmp; returns the folder the notebook
-    runs in."""
+def _make_world(disk_bytes: int | None, keep: Sequence[str]) -> int:
+    """In S: the namespaces and mounts of a job with ``disk_bytes`` of disk, ``keep`` shown again on its /tmp; returns
+    a descriptor of the staging folder taken before it was covered (the notebook's process copies its own folder
+    through it, then closes it: `arrive`)."""
     uid, gid = os.getuid(), os.getgid()
     _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
     _write("/proc/self/setgroups", "deny")
     _write("/proc/self/uid_map", f"{uid} {uid} 1")
     _write("/proc/self/gid_map", f"{gid} {gid} 1")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    disk = (job.get("limits") or {}).get("disk_bytes")
-    size = f"size={int(disk)}," if disk is not None else ""
+    size = f"size={int(disk_bytes)}," if disk_bytes is not None else ""
     _mount("tmpfs", NOTEBOOK_HOME, "tmpfs", MS_NOSUID | MS_NODEV, f"{size}mode=0755,uid={uid},gid={gid}")
-    staged = str(job["cwd"])
-    if not os.path.isdir(staged):
-        raise FileNotFoundError(f"no such folder: {os.path.basename(staged)}")
-    work = os.path.join(NOTEBOOK_HOME, os.path.basename(staged))
-    shutil.copytree(staged, work, symlinks=True)
-    os.chmod(work, 0o755)
     tmp = os.path.join(NOTEBOOK_HOME, ".tmp")
     os.mkdir(tmp)
     os.chmod(tmp, 0o1777)
@@ -147,8 +145,9 @@ def _make_world(job: dict[str, Any], keep: Sequence[str]) -> str:
             _mount(tmp, target, None, MS_BIND)
     for path, handle in zip(keep, handles, strict=True):
         _show_again(path, handle)
+    staging = os.open(JOBS_DIR, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     _mount("tmpfs", JOBS_DIR, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555")
-    return work
+    return staging
 
 
 def _show_again(path: str, handle: int) -> None:
@@ -169,20 +168,21 @@ def _show_again(path: str, handle: int) -> None:
         raise IsolationError(f"{path} would be writable in the notebook")
 
 
-def enter(job: dict[str, Any], event_fd: int, keep: Sequence[str] = ()) -> dict[str, Any]:
-    """Called in the server's fork S: build the job's world (its /tmp showing the read-only folders ``keep`` again)
-    and return, in the notebook's process N only, the job to run there (``cwd`` its private folder, ``home`` set,
-    ``isolated`` true). S never returns."""
+def prepare(disk_bytes: int | None, event_fd: int, keep: Sequence[str] = ()) -> int:
+    """Called in the server's fork S before its job is known: build a job's world (``disk_bytes`` of disk, its /tmp
+    showing the read-only folders ``keep`` again) and return, in the notebook's process N only, a descriptor of the
+    staging folder for `arrive`. S never returns."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     set_dumpable(True)  # the server is not dumpable; S must be, to write its own uid_map
     try:
-        work = _make_world(job, keep)
+        staging = _make_world(disk_bytes, keep)
         init = _spawn_init()
         notebook = os.fork()
     except Exception as exc:
         _fail(event_fd, f"could not start the notebook in its sandbox: {exc}")
     if notebook:
         os.close(event_fd)
+        os.nice(19)  # S only waits (N, forked already, keeps its priority): its own end must not slow a notebook
         _relay(notebook, init)
     try:
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # S killed at a limit: N goes too (and S's group, pid 1 with it)
@@ -190,7 +190,36 @@ def enter(job: dict[str, Any], event_fd: int, keep: Sequence[str] = ()) -> dict[
         drop_capabilities()
     except Exception as exc:
         _fail(event_fd, f"could not start the notebook in its sandbox: {exc}")
+    return staging
+
+
+def arrive(job: dict[str, Any], staging: int, event_fd: int) -> dict[str, Any]:
+    """In N, once its job came: copy the job's staged folder (``cwd``, under `JOBS_DIR`) into the notebook's tmpfs
+    through ``staging``, close that descriptor (no other job's folder stays in reach), and return the job to run
+    (``cwd`` its private folder, ``home`` set, ``isolated`` true)."""
+    try:
+        path = os.path.normpath(str(job["cwd"]))
+        staged = os.path.relpath(path, JOBS_DIR)
+        if staged.startswith(os.pardir):
+            raise IsolationError(f"{path} is not in the staging folder")
+        os.fchdir(staging)
+        if not os.path.isdir(staged):
+            raise FileNotFoundError(f"no such folder: {os.path.basename(path)}")
+        work = os.path.join(NOTEBOOK_HOME, os.path.basename(path))
+        shutil.copytree(staged, work, symlinks=True)
+        os.chmod(work, 0o755)
+        os.chdir(NOTEBOOK_HOME)
+    except Exception as exc:
+        _fail(event_fd, f"could not start the notebook in its sandbox: {exc}")
+    finally:
+        os.close(staging)
     return {**job, "cwd": work, "home": NOTEBOOK_HOME, "isolated": True}
+
+
+def enter(job: dict[str, Any], event_fd: int, keep: Sequence[str] = ()) -> dict[str, Any]:
+    """`prepare` and `arrive` at once, for a job known when S is forked."""
+    limits = job.get("limits") or {}
+    return arrive(job, prepare(limits.get("disk_bytes"), event_fd, keep), event_fd)
 
 
 def _spawn_init() -> int | None:

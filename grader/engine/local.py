@@ -192,7 +192,9 @@ class LocalForkExecutor(Executor):
     and this package); ``preload`` the modules it imports before forking; ``traceback_mode`` the IPython traceback
     mode of the notebooks (`grader.engine.shell.TRACEBACK_MODES`); ``server_env`` (default: this process's
     environment) the environment notebooks inherit when their job has ``env=None``, reduced to ``env_allow``
-    (`grader.engine.sandbox.ENV_ALLOW`; None keeps it whole). A job's own ``env`` is used as given.
+    (`grader.engine.sandbox.ENV_ALLOW`; None keeps it whole). A job's own ``env`` is used as given. ``spare``: the
+    server forks the next job's process ahead of it (`grader.engine.server`); False forks each one when its job
+    comes (for comparison: `benchmarks/engine_bench.py`).
     """
 
     name = "fork"
@@ -201,7 +203,7 @@ class LocalForkExecutor(Executor):
                  python: str = sys.executable, preload: Sequence[str] = DEFAULT_PRELOAD,
                  traceback_mode: str = "Plain", server_env: dict[str, str] | None = None,
                  env_allow: Sequence[str] | None = ENV_ALLOW, blas_threads: int | None = 1,
-                 startup_timeout: float = 120.0) -> None:
+                 startup_timeout: float = 120.0, spare: bool = True) -> None:
         self.jobs = jobs or os.cpu_count() or 1
         if self.jobs < 1:
             raise ValueError(f"jobs must be at least 1, got {jobs}")
@@ -211,7 +213,7 @@ class LocalForkExecutor(Executor):
         self.sandbox_mode = sandbox
         self.python, self.preload = python, list(preload)
         self.argv = [*command_prefix, python, "-c", BOOTSTRAP, str(PROJECT_ROOT), "--preload", ",".join(preload),
-                     "--traceback-mode", traceback_mode]
+                     "--traceback-mode", traceback_mode, *([] if spare else ["--no-spare"])]
         environ = dict(os.environ if server_env is None else server_env)
         self.server_env = environ if env_allow is None else scrub_env(environ, env_allow)
         if blas_threads is not None:

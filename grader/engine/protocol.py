@@ -44,6 +44,21 @@ def write_all(fd: int, data: bytes | memoryview) -> None:
         view = view[n:]
 
 
+def read_frame(fd: int, max_frame: int = MAX_FRAME) -> Any:
+    """Block until one whole frame arrives on ``fd`` and return its object; None at EOF before a frame began."""
+    reader, out = FrameReader(max_frame), []
+    while not out:
+        data = os.read(fd, 1 << 20)
+        if not data:
+            if reader.pending:
+                raise ProtocolError(f"the stream ended {reader.pending} bytes into a frame")
+            return None
+        out = reader.feed(data)
+    if len(out) > 1 or reader.pending:
+        raise ProtocolError("more than one frame where one was expected")
+    return out[0]
+
+
 class FrameReader:
     """Incremental decoder: feed it whatever bytes arrived, get back the complete frames."""
 

@@ -9,6 +9,11 @@ running ``interrupt_grace`` seconds after its own limit, a notebook past ``noteb
 cells' limits; it kills the process group. It is a child subreaper: what a notebook leaves running outside its
 process group comes back to it and is killed.
 
+The process for the next job is forked ahead of it, once a notebook has started or a process was reaped: a spare
+that sets itself up as far as it can without its job (in the sandbox: its namespaces, mounts and pid 1) and waits
+for the job on a pipe; at ``--jobs 1`` this takes forking out of the gap between two notebooks. A job whose disk
+limit differs from the spare's, or whose frame does not fit in the spare's pipe, gets a process forked for it.
+
 With ``--isolate`` (in the bubblewrap sandbox) each fork first enters namespaces of its own
 (`grader.engine.isolation`), whose private /tmp shows again the folders given with ``--keep`` (read-only folders of
 the sandbox under /tmp: a venv or a checkout there); the server checks at start that this works and says so in its
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import gc
 import importlib
 import os
@@ -44,6 +50,9 @@ from grader.engine.shell import INLINE_BACKEND, TRACEBACK_MODES, EngineShell, bu
 DEFAULT_PRELOAD = ("numpy", "matplotlib.pyplot", "reference", "grader.checks")
 """Imported by the server before it forks, when importable: every notebook then finds them ready."""
 CHUNK = 1 << 16
+JOB_PIPE_BYTES = 1 << 20
+"""Asked for as the size of a spare's job pipe (Linux allows up to /proc/sys/fs/pipe-max-size, 1 MiB by default):
+a job whose frame fits is handed over in one write; a larger one gets a process forked for it."""
 BACKSTOP_SLACK = 2.0
 """Seconds added to Σ cell limits for the hard deadline of a notebook without ``notebook_timeout``."""
 
@@ -81,11 +90,23 @@ class _Child:
         return [d for d in (self.notebook_deadline, self.cell_deadline) if d is not None]
 
 
+@dataclass
+class _Spare:
+    """A notebook's process forked before its job is known (`Server._fork`): in the sandbox it has entered its
+    namespaces, made for ``disk_bytes`` of disk (`grader.engine.isolation.prepare`), and it waits for its job on
+    ``job_pipe`` (-1 once the job was written, or for a process forked with its job)."""
+
+    pid: int
+    events: int
+    job_pipe: int
+    disk_bytes: int | None
+
+
 class Server:
     """The fork-and-relay loop (see the module docstring)."""
 
     def __init__(self, in_fd: int, out_fd: int, shell: EngineShell, base_path: list[str], isolate: bool = False,
-                 guard: Snapshot | None = None, keep: Sequence[str] = ()) -> None:
+                 guard: Snapshot | None = None, keep: Sequence[str] = (), spares: bool = True) -> None:
         self.in_fd, self.out_fd = in_fd, out_fd
         self.shell, self.base_path = shell, base_path
         self.isolate, self.guard, self.keep = isolate, guard, list(keep)
@@ -97,6 +118,9 @@ class Server:
         self.writing = False
         self.children: dict[int, _Child] = {}
         self.orphans: set[int] = set()
+        self.spares = spares
+        self.spare: _Spare | None = None
+        self.spare_disk: int | bool | None = False  # the disk limit spares are made for; False: no job came yet
         self.closing = False
         self.pid = os.getpid()
 
@@ -173,42 +197,108 @@ class Server:
 
     def _shutdown(self) -> None:
         self.closing = True
+        if self.spare is not None:
+            self._discard(self.spare)
+            self.spare = None
         for child in list(self.children.values()):
             self._kill(child, "cancelled")
 
     # -- children ---------------------------------------------------------------------------------------------
     def _spawn(self, tag: str, job: dict[str, Any]) -> None:
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the notebook's process
-            try:
-                os.setpgid(0, 0)
-                die_with_parent(self.pid)
-                os.close(read_end)
-                if self.isolate:  # returns in the notebook's own namespaces (grader.engine.isolation)
-                    job = isolation.enter(job, write_end, self.keep)
-                run_job(job, write_end, self.shell, self.base_path, self.guard)
-            finally:
-                os._exit(70)
-        os.close(write_end)
-        with contextlib.suppress(OSError):
-            os.setpgid(pid, pid)
-        os.set_blocking(read_end, False)
-        pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
+        """Start ``job``: hand it to the spare process when there is one made for its disk limit, else fork a
+        process for it. The next job's spare is forked once this notebook has started (`_make_spare`)."""
         limits = job.get("limits") or {}
+        disk = limits.get("disk_bytes") if self.isolate else None
+        spare, self.spare = self.spare, None
+        if spare is not None and (spare.disk_bytes != disk or not self._hand_over(spare, job)):
+            self._discard(spare)
+            spare = None
+        if spare is None:
+            spare = self._fork(disk, job)
+        pidfd = os.pidfd_open(spare.pid) if hasattr(os, "pidfd_open") else None
         max_output = limits.get("max_output_bytes")
         max_frame = protocol.MAX_FRAME if max_output is None else int(max_output) + (1 << 20)
-        child = _Child(tag, pid, read_end, pidfd, protocol.FrameReader(max_frame), limits)
+        child = _Child(tag, spare.pid, spare.events, pidfd, protocol.FrameReader(max_frame), limits)
         if limits.get("cell_timeout"):
             # The cell deadlines rest on the child's own "cell"/"reply" events, which its code could forge: without
             # a notebook limit, no notebook may outlive every one of its cells running to the cell limit.
             cells = sum(should_run(cell) for cell in job["notebook"].get("cells", []))
             per_cell = limits["cell_timeout"] + limits.get("interrupt_grace", 4.0)
             child.backstop = child.started + cells * per_cell + BACKSTOP_SLACK
-        self.children[pid] = child
-        self.selector.register(read_end, selectors.EVENT_READ, ("pipe", child))
+        self.children[spare.pid] = child
+        os.set_blocking(spare.events, False)
+        self.selector.register(spare.events, selectors.EVENT_READ, ("pipe", child))
         if pidfd is not None:
             self.selector.register(pidfd, selectors.EVENT_READ, ("pidfd", child))
+        self.spare_disk = disk
+
+    def _make_spare(self) -> None:
+        """Fork the next job's process ahead of its job, for the disk limit of the last job, unless one is waiting.
+        Called when a notebook has started (its hello) and when a notebook's process was reaped, not when a job is
+        handed over: the spare's set-up then overlaps a running notebook instead of the start of the next one."""
+        if self.spares and self.spare is None and not self.closing and self.spare_disk is not False:
+            with contextlib.suppress(OSError):  # no spare: the next job forks its own (and reports a refusal)
+                self.spare = self._fork(self.spare_disk)
+
+    def _fork(self, disk_bytes: int | None, job: dict[str, Any] | None = None) -> _Spare:
+        """Fork a notebook's process: for ``job``, or without one (a spare that sets itself up as far as it can
+        and then waits for its job on a pipe: `_hand_over`). In the sandbox its namespaces are made for
+        ``disk_bytes`` of disk."""
+        read_end, write_end = os.pipe()
+        job_read, job_write = os.pipe() if job is None else (-1, -1)
+        pid = os.fork()
+        if pid == 0:  # the notebook's process
+            try:
+                os.setpgid(0, 0)
+                die_with_parent(self.pid)
+                os.close(read_end)
+                if job_write >= 0:
+                    os.close(job_write)
+                # in the sandbox, the rest runs in the notebook's own namespaces (grader.engine.isolation)
+                staging = isolation.prepare(disk_bytes, write_end, self.keep) if self.isolate else None
+                if job is None:
+                    job = protocol.read_frame(job_read)
+                    os.close(job_read)
+                    if job is None:  # let go unused
+                        os._exit(0)
+                if staging is not None:
+                    job = isolation.arrive(job, staging, write_end)
+                run_job(job, write_end, self.shell, self.base_path, self.guard)
+            finally:
+                os._exit(70)
+        os.close(write_end)
+        if job_read >= 0:
+            os.close(job_read)
+            with contextlib.suppress(OSError):  # room for a whole job, so that handing it over never blocks
+                fcntl.fcntl(job_write, fcntl.F_SETPIPE_SZ, JOB_PIPE_BYTES)
+            os.set_blocking(job_write, False)
+        with contextlib.suppress(OSError):
+            os.setpgid(pid, pid)
+        return _Spare(pid, read_end, job_write, disk_bytes)
+
+    def _hand_over(self, spare: _Spare, job: dict[str, Any]) -> bool:
+        """Write ``job`` to the spare in one go; False when it does not fit in the pipe or the spare is gone."""
+        frame = protocol.encode(job)
+        try:
+            if len(frame) > fcntl.fcntl(spare.job_pipe, fcntl.F_GETPIPE_SZ):
+                return False
+            written = os.write(spare.job_pipe, frame)
+        except OSError:  # BrokenPipeError: it died; BlockingIOError: cannot happen in an empty pipe of that size
+            return False
+        if written != len(frame):  # pragma: no cover - a pipe with room for the frame takes it whole
+            return False
+        os.close(spare.job_pipe)
+        spare.job_pipe = -1
+        return True
+
+    def _discard(self, spare: _Spare) -> None:
+        """End a spare that will not be used; it is reaped with the orphans."""
+        for fd in (spare.events, spare.job_pipe):
+            if fd >= 0:
+                os.close(fd)
+        with contextlib.suppress(OSError):
+            os.killpg(spare.pid, signal.SIGKILL)
+        self.orphans.add(spare.pid)
 
     def _read_child(self, child: _Child) -> None:
         while child.pipe is not None:
@@ -233,7 +323,9 @@ class Server:
     def _track(self, child: _Child, event: Any) -> None:
         if not isinstance(event, dict):
             return
-        if event.get("t") == "cell":
+        if event.get("t") == "hello":
+            self._make_spare()
+        elif event.get("t") == "cell":
             child.cell = event.get("i")
             limit = child.limits.get("cell_timeout")
             grace = child.limits.get("interrupt_grace", 4.0)
@@ -279,6 +371,7 @@ class Server:
             self.selector.unregister(child.pidfd)
             os.close(child.pidfd)
         del self.children[child.pid]
+        self._make_spare()
         self.send({"tag": child.tag, "ev": {
             "t": "exit", "time": time.time(), "killed": child.killed, "note": child.note, "cell": child.cell,
             "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
@@ -294,7 +387,7 @@ class Server:
                 pids = {int(word) for word in listing.read().split()}
         except OSError:  # no CONFIG_PROC_CHILDREN: the process groups and namespaces have to do
             return
-        for pid in pids - set(self.children):
+        for pid in pids - set(self.children) - {self.spare.pid if self.spare else 0}:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
             self.orphans.add(pid)
@@ -446,6 +539,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="comma-separated modules to import before forking (skipped when not importable)")
     parser.add_argument("--traceback-mode", default="Plain", choices=TRACEBACK_MODES,
                         help="IPython traceback mode of the notebooks")
+    parser.add_argument("--no-spare", action="store_true",
+                        help="fork each notebook's process when its job comes, not ahead of it")
     parser.add_argument("--isolate", action="store_true",
                         help="run each notebook in namespaces of its own (in the bubblewrap sandbox)")
     parser.add_argument("--keep", action="append", default=[], metavar="FOLDER",
@@ -471,7 +566,8 @@ def main(argv: list[str] | None = None) -> None:
         isolation_error = isolation_works(args.keep)
     gc.collect()
     gc.freeze()  # the children share these pages; keep their garbage collector off them
-    server = Server(in_fd, out_fd, shell, base_path, isolate=args.isolate, guard=guard, keep=args.keep)
+    server = Server(in_fd, out_fd, shell, base_path, isolate=args.isolate, guard=guard, keep=args.keep,
+                    spares=not args.no_spare)
     server.send({"t": "hello", "pid": os.getpid(), "python": sys.version, "preloaded": loaded, "failed": failed,
                  "startup_seconds": time.perf_counter() - started, "isolated": args.isolate,
                  "isolation_error": isolation_error, "guarded": len(guard), "guard_fast": guard.fast,

@@ -79,6 +79,71 @@ def test_a_notebook_with_many_math_labels_keeps_its_output_capture(make_nb, tmp_
     assert stdout(echoed) == "printed\nfrom a subprocess\n"
 
 
+PROCESS_START = ("import os\nfields = open('/proc/self/stat').read().rsplit(')', 1)[1].split()\n"
+                 "print(int(fields[19]) / os.sysconf('SC_CLK_TCK'))")
+"""A cell printing when its process started (seconds since boot, as CLOCK_BOOTTIME counts them)."""
+
+
+def started_at(result: JobResult) -> float:
+    assert result.status == "ok", result.message
+    return float(stdout(result.notebook.cells[0]))
+
+
+def test_the_next_notebooks_process_is_forked_before_its_job_is_sent(make_nb, tmp_path, fork):
+    """Once a notebook's process is gone, the server forks the next one ahead (a spare waiting for its job), so
+    that forking, and in the sandbox building the namespaces, no longer comes between two notebooks."""
+    fork.run(Job("before", make_nb("1"), str(tmp_path)))
+    time.sleep(1.0)  # the finished process is reaped and the spare forked meanwhile
+    sent = time.clock_gettime(time.CLOCK_BOOTTIME)
+    started = started_at(fork.run(Job("probe", make_nb(PROCESS_START), str(tmp_path))))
+    assert started < sent - 0.3, f"forked {started - sent:+.3f} s after its job was sent"
+
+
+def test_without_spares_each_process_is_forked_when_its_job_comes(make_nb, tmp_path):
+    """``spare=False`` (what benchmarks/engine_bench.py compares with) forks after the job is sent."""
+    with LocalForkExecutor(jobs=1, sandbox="none", spare=False) as executor:
+        executor.run(Job("before", make_nb("1"), str(tmp_path)))
+        time.sleep(0.5)
+        sent = time.clock_gettime(time.CLOCK_BOOTTIME)
+        started = started_at(executor.run(Job("probe", make_nb(PROCESS_START), str(tmp_path))))
+    assert started >= sent - 0.05  # /proc counts in clock ticks (10 ms): the start may read up to a tick early
+
+
+def test_a_spare_that_died_before_its_job_came_is_replaced(make_nb, tmp_path):
+    """A notebook that kills the spare (unsandboxed, it can: same user, its parent's child): the next job gets a
+    process forked for it and runs normally."""
+    killer = make_nb("import os, signal, time\ntime.sleep(0.5)\n"
+                     "server = os.getppid()\n"
+                     "others = [int(p) for p in open(f'/proc/{server}/task/{server}/children').read().split()]\n"
+                     "others = [p for p in others if p != os.getpid()]\n"
+                     "for pid in others:\n    os.kill(pid, signal.SIGKILL)\n"
+                     "def state(pid):\n"
+                     "    try:\n        return open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[0]\n"
+                     "    except OSError:\n        return 'gone'\n"
+                     "while any(state(pid) not in ('Z', 'gone') for pid in others):  # dead, its pipes closed\n"
+                     "    time.sleep(0.01)\n"
+                     "print(len(others))")
+    with LocalForkExecutor(jobs=1, sandbox="none") as executor:
+        first, killed = executor.map([Job("first", make_nb("1"), str(tmp_path)), Job("killer", killer, str(tmp_path))])
+        after = executor.run(Job("after", make_nb("print('ran')"), str(tmp_path)))
+    assert first.status == "ok" and killed.status == "ok", killed.message
+    assert int(stdout(killed.notebook.cells[0])) >= 1  # the spare was there to be killed
+    assert after.status == "ok", after.message
+    assert stdout(after.notebook.cells[0]) == "ran\n"
+
+
+def test_a_job_too_big_for_the_spares_pipe_gets_a_process_of_its_own(make_nb, tmp_path, fork):
+    """A spare takes its job in one write to a pipe of at most 1 MiB; a notebook of 3 MB is forked with its job."""
+    fork.run(Job("before", make_nb("1"), str(tmp_path)))
+    time.sleep(0.5)
+    big = make_nb("text = '" + "x" * (3 << 20) + "'\nprint(len(text))", PROCESS_START)
+    sent = time.clock_gettime(time.CLOCK_BOOTTIME)
+    result = fork.run(Job("big", big, str(tmp_path)))
+    assert result.status == "ok", result.message
+    assert stdout(result.notebook.cells[0]) == f"{3 << 20}\n"
+    assert float(stdout(result.notebook.cells[1])) >= sent - 0.05  # its own process, not the spare (tick: 10 ms)
+
+
 def test_resource_limits_are_applied_to_the_notebooks_process(make_nb, tmp_path, fork):
     """Are memory, CPU and file-size limits set as rlimits in the notebook's process?"""
     nb = make_nb("import resource as r\n[r.getrlimit(x)[0] for x in (r.RLIMIT_AS, r.RLIMIT_CPU, r.RLIMIT_FSIZE)]")

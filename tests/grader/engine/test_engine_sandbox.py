@@ -214,6 +214,20 @@ def test_the_disk_and_memory_limits_are_named_in_the_error_and_the_result(make_n
 
 
 @needs_bwrap
+def test_a_spare_made_for_one_disk_limit_never_runs_a_job_with_another(make_nb, tmp_path, boxed):
+    """The spare process is forked with its tmpfs sized for the last job's disk limit: a job with another limit
+    must get a process made for its own, in both directions."""
+    write = make_nb("open('big.bin', 'wb').write(b'x' * (8 << 20))\nprint('written')")
+    roomy = boxed.run(Job("roomy", write, str(tmp_path)))  # the default 512 MiB
+    time.sleep(0.5)  # reaped: a spare for 512 MiB is forked
+    tight = boxed.run(Job("tight", write, str(tmp_path), Limits(disk_bytes=4 << 20)))
+    time.sleep(0.5)  # a spare for 4 MiB
+    roomy_again = boxed.run(Job("roomy again", write, str(tmp_path)))
+    assert outputs(roomy) == outputs(roomy_again) == "written\n"
+    assert "No space left on device" in outputs(tight)
+
+
+@needs_bwrap
 def test_the_cpu_limit_stops_a_sandboxed_notebook(make_nb, tmp_path, boxed):
     """pid 1 of its namespace ignores SIGXCPU; is the notebook still stopped, and reported as a CPU limit?"""
     nb = make_nb("while True:\n    pass", "print('never')")
