@@ -53,7 +53,7 @@ from nbgrader.utils import find_all_files, rmtree, setenv
 from grader.course import DEFAULT_COURSE, Course, ensure_alembic_on_path, nbgrader_logger, open_course, quiet_sqlalchemy
 from grader.engine import EXECUTORS, make_executor
 from grader.engine.base import Executor
-from grader.engine.jobs import Job, JobResult, Limits
+from grader.engine.jobs import GRADING_ENV, Job, JobResult, Limits
 from grader.errors import UsageError
 from grader.restore import RestoreCells
 from grader.steps import RUN_KEY, CheckMetadata, LatePenalties, RunGradebook, SaveScores, SharedKernelspec
@@ -79,8 +79,6 @@ DEFAULT_STEPS: tuple[Any, ...] = (
 GRADED, FAILED, SKIPPED = "graded", "failed", "skipped"
 DEFAULT_EXECUTOR = "fork"
 """The `grader.engine` executor a run uses unless told otherwise."""
-GRADING_ENV = {"NBGRADER_EXECUTION": "autograde"}
-"""What nbgrader autograde sets in the environment of the code it grades (so a notebook can tell it is graded)."""
 MAX_NOTEBOOK_BYTES = 100_000_000
 """A submitted notebook larger than this is not read (all its cells score 0): a 1 GB file must not be parsed."""
 STOPPED = "ExecutionStopped"

@@ -27,6 +27,9 @@ class Executor(abc.ABC):
         others. Stopping the iteration early cancels the jobs still running.
         """
 
+    def start(self) -> None:  # noqa: B027 (optional hook: executors with nothing to start need not override it)
+        """Get ready to run jobs without waiting for it (a warm server boots in the background); `map` waits."""
+
     def run(self, job: Job) -> JobResult:
         """Run one job."""
         return next(iter(self.map([job])))

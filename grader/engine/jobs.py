@@ -25,6 +25,8 @@ STATUSES: tuple[str, ...] = ("ok", "timeout", "died", "limit", "tampered", "erro
   IPython's cell machinery; see `grader.engine.guard`); the notebook was stopped before its next graded cell ran on.
 - ``error``: the engine could not run the job (bad notebook, missing folder, engine failure).
 """
+GRADING_ENV = {"NBGRADER_EXECUTION": "autograde"}
+"""What nbgrader autograde sets in the environment of the code it grades (so a notebook can tell it is graded)."""
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,11 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.engine import protocol
 from grader.engine.base import Executor
 from grader.engine.jobs import Job, JobResult
-from grader.engine.record import NotebookRecorder
 from grader.engine.sandbox import (
     ENV_ALLOW,
     SANDBOX_VARIABLE,
@@ -40,6 +39,9 @@ from grader.engine.sandbox import (
     warn_unsandboxed,
 )
 from grader.engine.server import DEFAULT_PRELOAD
+
+if TYPE_CHECKING:  # imported on first use: it loads nbgrader, which `start` should not wait for
+    from grader.engine.record import NotebookRecorder
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BOOTSTRAP = "import sys; sys.path[0] = sys.argv.pop(1); from grader.engine.server import main; main(sys.argv[1:])"
@@ -78,7 +80,9 @@ class EngineStartError(RuntimeError):
 class _Server:
     """A running warm server and the frames on its pipes."""
 
-    def __init__(self, argv: list[str], env: dict[str, str] | None, startup_timeout: float) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str] | None) -> None:
+        """Start the server's process; `handshake` waits until it is ready."""
+        self.argv = argv
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd="/", env=env,
                                      start_new_session=True)
         assert self.proc.stdin is not None and self.proc.stdout is not None
@@ -89,16 +93,21 @@ class _Server:
         self.out = bytearray()
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.in_fd, selectors.EVENT_READ)
+        self.hello: dict[str, Any] = {}
+        self.backlog: list[dict[str, Any]] = []
+
+    def handshake(self, timeout: float) -> None:
+        """Wait for the server's hello; `EngineStartError` (the process closed) when none comes."""
         try:
-            frames = self.frames(timeout=startup_timeout)
+            frames = self.frames(timeout=timeout)
         except ServerDiedError as exc:
             frames = []
             why = str(exc)
         else:
-            why = f"no answer within {startup_timeout:g} s"
+            why = f"no answer within {timeout:g} s"
         if not frames or frames[0].get("t") != "hello":
             self.close()
-            raise EngineStartError(f"the engine server did not start ({why}): {' '.join(argv[:3])} ...")
+            raise EngineStartError(f"the engine server did not start ({why}): {' '.join(self.argv[:3])} ...")
         self.hello = frames[0]
         self.backlog = frames[1:]
 
@@ -117,7 +126,7 @@ class _Server:
 
     def frames(self, timeout: float | None = None) -> list[dict[str, Any]]:
         """Block until some frames arrive (or ``timeout``); raises `ServerDiedError` at EOF."""
-        if getattr(self, "backlog", None):
+        if self.backlog:
             frames, self.backlog = self.backlog, []
             return frames
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -221,6 +230,7 @@ class LocalForkExecutor(Executor):
                 self.server_env.setdefault(name, str(blas_threads))
         self.startup_timeout = startup_timeout
         self._server: _Server | None = None
+        self._launched: _Server | None = None  # started by `start`, not yet waited for
         self._sandbox: Sandbox | None = None
         self._tags = 0
         self._mapping = False
@@ -238,35 +248,59 @@ class LocalForkExecutor(Executor):
             self._server = self._start()
         return self._server
 
-    def _start(self) -> _Server:
+    def start(self) -> None:
+        """Launch the warm server without waiting for it: it boots (about a second: IPython, NumPy, matplotlib)
+        while the caller goes on, and the first use of `server` waits for it. A launch that fails here is tried
+        again, with its errors and fallbacks, on first use. Does nothing while one runs or is launching."""
+        if self._launched is None and (self._server is None or self._server.proc.poll() is not None):
+            with contextlib.suppress(EngineStartError, SandboxError, OSError):
+                self._launched = self._launch()
+
+    def _launch(self) -> _Server:
+        """The server's process, started but not waited for; in the sandbox unless it is off."""
         if self._sandbox is None and self.sandbox_mode != "none":
             try:
                 self._sandbox = make_sandbox(self.sandbox_mode, self.python, _package_dirs(self.preload))
             except SandboxError as exc:
                 raise EngineStartError(str(exc)) from None
         if self._sandbox is None:
-            return _Server(self.argv, self.server_env, self.startup_timeout)
-        sandbox = self._sandbox
+            return _Server(self.argv, self.server_env)
+        keep = [f"--keep={path}" for path in self._sandbox.kept_in_tmp()]  # the notebooks' /tmp shows them again
+        return _Server(self._sandbox.command([*self.argv, "--isolate", *keep]), self._sandbox.env(self.server_env))
+
+    def _start(self) -> _Server:
+        launched, self._launched = self._launched, None
         try:
-            keep = [f"--keep={path}" for path in sandbox.kept_in_tmp()]  # the notebooks' /tmp shows them again
-            server = _Server(sandbox.command([*self.argv, "--isolate", *keep]), sandbox.env(self.server_env),
-                             self.startup_timeout)
-            why = server.hello.get("isolation_error", "")
+            server = launched if launched is not None else self._launch()
+            server.handshake(self.startup_timeout)
         except (EngineStartError, SandboxError) as exc:
-            server, why = None, str(exc)
-        if not why:
-            return server  # type: ignore[return-value]
-        if server is not None:
+            if self._sandbox is None:  # no sandbox to fall back from: the server itself does not start
+                raise
+            return self._fall_back(str(exc))
+        why = server.hello.get("isolation_error", "") if self._sandbox is not None else ""
+        if why:
             server.close()
-        sandbox.close()
+            return self._fall_back(why)
+        return server
+
+    def _fall_back(self, why: str) -> _Server:
+        """The sandbox does not work here: an error when ``sandbox`` is ``bwrap``; with ``auto``, a warning (said
+        once) and an unsandboxed server."""
+        assert self._sandbox is not None
+        self._sandbox.close()
         self._sandbox = None
         if self.sandbox_mode == "bwrap":
             raise EngineStartError(f"the bubblewrap sandbox does not work here: {why}")
-        self.sandbox_mode = "none"  # auto: say it once, then grade unsandboxed
+        self.sandbox_mode = "none"
         warn_unsandboxed(f"the bubblewrap sandbox does not work here ({why})")
-        return _Server(self.argv, self.server_env, self.startup_timeout)
+        server = _Server(self.argv, self.server_env)
+        server.handshake(self.startup_timeout)
+        return server
 
     def close(self) -> None:
+        if self._launched is not None:
+            self._launched.close()
+            self._launched = None
         if self._server is not None:
             self._server.close()
             self._server = None
@@ -278,6 +312,8 @@ class LocalForkExecutor(Executor):
         """Everything about sending ``job`` that does not need a free slot, done while notebooks run (at ``--jobs
         1`` it would otherwise come between two notebooks): its recorder, its request, and its folder staged into
         the sandbox when the sandbox is already up (the first job's is staged when it is sent)."""
+        from grader.engine.record import NotebookRecorder
+
         prepared = _Prepared(job, NotebookRecorder(job), job.to_dict())
         if self._sandbox is not None:
             self._stage(prepared)

@@ -326,3 +326,28 @@ def test_a_server_that_cannot_start_is_an_exception_not_a_hang(make_nb, tmp_path
     executor = LocalForkExecutor(jobs=1, sandbox="none", command_prefix=["false"])
     with pytest.raises(EngineStartError, match="did not start"):
         list(executor.map([Job("j", make_nb("1"), str(tmp_path))]))
+
+
+def test_a_server_that_cannot_start_fails_the_same_after_start(make_nb, tmp_path):
+    """`start` does not wait: the broken server's error comes on first use, as without it."""
+    executor = LocalForkExecutor(jobs=1, sandbox="none", command_prefix=["false"])
+    executor.start()
+    with pytest.raises(EngineStartError, match="did not start"):
+        list(executor.map([Job("j", make_nb("1"), str(tmp_path))]))
+
+
+def test_start_boots_the_server_in_the_background(make_nb, tmp_path):
+    """`start` returns before the server has said hello; the first job runs on that same process; `close` right
+    after `start` leaves no server behind."""
+    with LocalForkExecutor(jobs=1, sandbox="none") as executor:
+        executor.start()
+        launched = executor._launched
+        assert launched is not None and launched.hello == {}  # not waited for
+        result = executor.run(Job("first", make_nb("print('ran')"), str(tmp_path)))
+        assert executor.server is launched and launched.hello["pid"] == launched.proc.pid
+    assert result.status == "ok" and stdout(result.notebook.cells[0]) == "ran\n"
+    unused = LocalForkExecutor(jobs=1, sandbox="none")
+    unused.start()
+    process = unused._launched.proc
+    unused.close()
+    assert process.poll() is not None
