@@ -205,19 +205,19 @@ def worker(course: str, assignment: str, jobs: int, out: str, profile: bool) -> 
     """Grade with ``grader autograde --executor fork`` (its command-line entry point), recording the engine's
     results on the way; write `Stats` to ``out``."""
     started = time.perf_counter()
-    from grader import cli
+    from grader import cli, engine
 
     cli.skip_slow_imports()  # what `grader` does before anything else
     from grader.engine.local import LocalForkExecutor
 
     stats = Stats(jobs=jobs, import_seconds=time.perf_counter() - started)
-    original_started_executor = cli._started_executor
+    original_grading_executor = engine.grading_executor
 
     @contextlib.contextmanager
     def timed_imports(*args: Any, **kwargs: Any) -> Any:
         """The command starts its executor, then imports the grader (nbgrader with it), as `grader autograde`
         does: the import is timed there, while the warm server boots."""
-        with original_started_executor(*args, **kwargs) as executor:
+        with original_grading_executor(*args, **kwargs) as executor:
             t = time.perf_counter()
             from grader import autograde  # noqa: F401
             if profile:
@@ -226,7 +226,7 @@ def worker(course: str, assignment: str, jobs: int, out: str, profile: bool) -> 
             stats.import_cpu_seconds = _cpu()
             yield executor
 
-    cli._started_executor = timed_imports  # type: ignore[assignment]
+    engine.grading_executor = timed_imports  # type: ignore[assignment]
     original_map, original_server = LocalForkExecutor.map, LocalForkExecutor.server
     producing = [0.0]  # seconds spent making jobs inside the executor's pulls: the grader's time, not the engine's
 

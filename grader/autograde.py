@@ -51,7 +51,7 @@ from nbgrader.preprocessors import ClearOutput, DeduplicateIds, Execute, IgnoreP
 from nbgrader.utils import find_all_files, rmtree, setenv
 
 from grader.course import DEFAULT_COURSE, Course, ensure_alembic_on_path, nbgrader_logger, open_course, quiet_sqlalchemy
-from grader.engine import EXECUTORS, make_executor
+from grader.engine import DEFAULT_EXECUTOR, grading_executor
 from grader.engine.base import Executor
 from grader.engine.jobs import GRADING_ENV, Job, JobResult, Limits
 from grader.errors import UsageError
@@ -77,8 +77,6 @@ DEFAULT_STEPS: tuple[Any, ...] = (
 )
 
 GRADED, FAILED, SKIPPED = "graded", "failed", "skipped"
-DEFAULT_EXECUTOR = "fork"
-"""The `grader.engine` executor a run uses unless told otherwise."""
 MAX_NOTEBOOK_BYTES = 100_000_000
 """A submitted notebook larger than this is not read (all its cells score 0): a 1 GB file must not be parsed."""
 STOPPED = "ExecutionStopped"
@@ -197,24 +195,6 @@ def run(
             if progress:
                 progress.close()
     return AutogradeResult(assignment, [reports[s] for s in chosen if s in reports])
-
-
-@contextlib.contextmanager
-def grading_executor(name: str = DEFAULT_EXECUTOR, jobs: int | None = None) -> Iterator[Executor]:
-    """The `grader.engine` executor ``name`` (``jobs`` at once), made as `run` makes its own, and closed on exit:
-    for runs that share one (a warm fork server started once for several assignments).
-
-    Its notebooks see `GRADING_ENV` (a fork server takes its environment when it is made; a kernel when it starts,
-    which `run` covers).
-    """
-    if name not in EXECUTORS:
-        raise UsageError(f"unknown executor {name!r}; known: {', '.join(EXECUTORS)}")
-    with setenv(**GRADING_ENV):
-        executor = make_executor(name, jobs=jobs)
-    try:
-        yield executor
-    finally:
-        executor.close()
 
 
 def fingerprint_submission(folder: Path) -> str:

@@ -16,19 +16,13 @@ Commands are entries of `COMMANDS`; another module can add one with `register`::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
-import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from grader.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, GraderError, UsageError
-
-if TYPE_CHECKING:
-    from grader.engine.base import Executor
 
 EXIT_INTERRUPTED = 130
 DEFAULT_COURSE = Path("assignments")
@@ -129,33 +123,10 @@ def _positive(text: str) -> int:
     return value
 
 
-@contextlib.contextmanager
-def _started_executor(name: str, jobs: int | None) -> Iterator[Executor]:
-    """The executor ``name`` for a grading command, started at once, closed on exit: the fork engine's warm server
-    boots (about a second) while the command loads nbgrader and reads the course, not after. Its notebooks see
-    `GRADING_ENV` (a fork server takes its environment when it is made)."""
-    from grader.engine import make_executor
-    from grader.engine.jobs import GRADING_ENV
-
-    before = {key: os.environ.get(key) for key in GRADING_ENV}
-    os.environ.update(GRADING_ENV)
-    try:
-        executor = make_executor(name, jobs=jobs)
-    finally:
-        for key, value in before.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    try:
-        executor.start()
-        yield executor
-    finally:
-        executor.close()
-
-
 def _autograde(args: argparse.Namespace) -> int:
-    with _started_executor(args.executor, args.jobs) as executor:
+    from grader import engine
+
+    with engine.grading_executor(args.executor, args.jobs) as executor:  # its server boots while nbgrader loads
         from grader import autograde, report
 
         progress = report.AutogradeProgress(bar=False if args.no_progress else None)
