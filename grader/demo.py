@@ -25,8 +25,9 @@ from pathlib import Path
 import nbformat
 
 from grader import autograde, export, feedback, release
-from grader.autograde import DEFAULT_EXECUTOR, AutogradeResult, Progress
+from grader.autograde import AutogradeResult, Progress
 from grader.course import EMBEDDED_COURSE, Course, open_course, scratch_copy
+from grader.engine import DEFAULT_EXECUTOR, grading_executor
 from grader.grades import NOT_SUBMITTED, SubmissionGrade, read_grades
 from grader.mutants import Mutant, mutants_for
 from grader.release import ReleaseResult
@@ -126,7 +127,7 @@ def run(
         result.submissions.extend(made)
         say(f"{item.name}: {len(made)} submissions ({_kinds(made)})")
 
-    with autograde.grading_executor(executor, jobs=jobs) as runner:
+    with grading_executor(executor, jobs=jobs) as runner:
         for item in released.assignments:
             result.autograded.append(
                 autograde.run(course=scratch.root, assignment=item.name, executor=runner, progress=progress(item.name))

@@ -29,8 +29,9 @@ from pathlib import Path
 import nbformat
 
 from grader import autograde, release
-from grader.autograde import DEFAULT_EXECUTOR, FAILED, AutogradeResult, Progress
+from grader.autograde import FAILED, AutogradeResult, Progress
 from grader.course import DEFAULT_COURSE, Course, open_course, scratch_copy
+from grader.engine import DEFAULT_EXECUTOR, grading_executor
 from grader.engine.base import Executor
 from grader.errors import AssignmentNotFoundError
 from grader.grades import CellGrade, read_grades
@@ -140,7 +141,7 @@ def run(
     with _scratch(workdir) as folder:
         scratch = scratch_copy(original, folder / original.root.name)
         release.run(course=scratch.root, assignments=names)
-        with autograde.grading_executor(executor, jobs=jobs) as runner:
+        with grading_executor(executor, jobs=jobs) as runner:
             for name in names:
                 begun = time.perf_counter()
                 mistakes = (mutants or mutants_for)(name)

@@ -83,11 +83,11 @@ def test_autograde_exit_code_is_1_when_a_submission_cannot_be_graded(course: Pat
 
 
 def test_the_cli_constants_match_the_library() -> None:
-    from grader import autograde, course, engine, export
+    from grader import course, engine, export
 
     assert cli.DEFAULT_COURSE == course.DEFAULT_COURSE
     assert set(cli.EXPORT_FORMATS) == set(export.FORMATS)
-    assert set(cli.EXECUTORS) == set(engine.EXECUTORS) and cli.EXECUTORS[0] == autograde.DEFAULT_EXECUTOR
+    assert set(cli.EXECUTORS) == set(engine.EXECUTORS) and cli.EXECUTORS[0] == engine.DEFAULT_EXECUTOR
 
 
 def test_the_command_line_skips_the_slow_optional_imports_and_still_validates_notebooks() -> None:
