@@ -2,10 +2,10 @@
 
 For each assignment (default: ``backprop`` and ``init_symmetry``, those of them the course has) it makes a scratch
 copy of the course, releases it with ``grader release``, writes ``--n`` submissions (every other one the
-instructor's solution, the others the assignment's mutants in turn, from `grader.mutants`), and grades that same
-set three times, each in a fresh copy of the released course: with ``nbgrader autograde`` (one call, a kernel per
-notebook), and with ``grader autograde --executor fork`` at ``--jobs 1`` and at ``--jobs 2``. Every run is a
-process of its own, timed from its start to its end. BLAS runs one thread per process in all of them.
+instructor's solution, the others the assignment's mutants in turn, from its grading folder's mistakes.py), and
+grades that same set three times, each in a fresh copy of the released course: with ``nbgrader autograde`` (one
+call, a kernel per notebook), and with ``grader autograde --executor fork`` at ``--jobs 1`` and at ``--jobs 2``.
+Every run is a process of its own, timed from its start to its end. BLAS runs one thread per process in all of them.
 
 Then it checks that the gradebooks agree (every grade cell of every submission: the same points), and prints per
 set:
@@ -77,9 +77,9 @@ def available_assignments(course: Path = COURSE) -> list[str]:
 def variants(assignment: str, n: int) -> dict[str, str]:
     """student id -> "solution" or a mutant's name: every other submission a solution, the rest the mutants in
     turn (all solutions for an assignment without mutants)."""
-    from grader.mutants import mutants_for
+    from grader.grading import mutants_for
 
-    mutants = [m.name for m in mutants_for(assignment)]
+    mutants = [m.name for m in mutants_for(COURSE, assignment)]
     out = {}
     for i in range(n):
         kind = "solution" if i % 2 == 0 or not mutants else mutants[(i // 2) % len(mutants)]
@@ -92,12 +92,13 @@ def make_course(root: Path, assignments: list[str], n: int) -> dict[str, dict[st
     import nbformat
 
     from grader.course import Course
-    from grader.mutants import get_mutant
+    from grader.grading import course_mutants
     from grader.submissions import mutant_submission, solution_submission, write_submission
 
     shutil.copytree(COURSE, root, ignore=shutil.ignore_patterns(*GENERATED))
     run([str(BIN / "grader"), "release", "--course", str(root), *assignments], cwd=root)  # stops on failure
     course = Course.at(root)
+    mutants = course_mutants(COURSE, assignments)
     made: dict[str, dict[str, str]] = {}
     for assignment in assignments:
         made[assignment] = variants(assignment, n)
@@ -108,8 +109,8 @@ def make_course(root: Path, assignments: list[str], n: int) -> dict[str, dict[st
             cells = {c.metadata.get("nbgrader", {}).get("grade_id") for c in release.cells}
             for student, kind in made[assignment].items():
                 nb = solution
-                if kind != "solution" and get_mutant(kind).cell in cells:
-                    nb = mutant_submission(release, source, get_mutant(kind))
+                if kind != "solution" and mutants[kind].cell in cells:
+                    nb = mutant_submission(release, source, mutants[kind])
                 write_submission(course, assignment, student, source_path.stem, nb)
     return made
 

@@ -2,8 +2,9 @@
 Jupyter kernel (kernel start excluded), against its budget.
 
 Run: `python benchmarks/notebook_budget.py [--repeats N] [--assignments A B]`. Prints the median seconds of the cells
-and the budget's margin over it; asserts nothing. The budgets are issue 3's: 10 s for backprop and init_symmetry,
-20 s for init_scale, so that an instructor grading hundreds of notebooks waits minutes, not hours.
+and the budget's margin over it; asserts nothing. Each assignment's budget is ``[budget] seconds`` of its
+``grading/<name>/assignment.toml`` (a few seconds of cells, so that an instructor grading hundreds of notebooks waits
+minutes, not hours); an assignment without one is timed against no budget.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from nbclient import NotebookClient
 
 from grader.build import build_course
 from grader.course import EMBEDDED_COURSE, Course, scratch_copy
+from grader.grading import read_settings
 
-BUDGETS = {"backprop": 10.0, "init_symmetry": 10.0, "init_scale": 20.0}
-"""Seconds of cells allowed for the solution notebook of each assignment, hidden tests included."""
+ASSIGNMENTS = Course.at(EMBEDDED_COURSE).assignments()
 
 
 def cell_seconds(notebook: Path) -> float:
@@ -45,7 +46,7 @@ def cell_seconds(notebook: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="kernel runs per notebook (default 5)")
-    parser.add_argument("--assignments", nargs="+", default=sorted(BUDGETS), choices=sorted(BUDGETS))
+    parser.add_argument("--assignments", nargs="+", default=ASSIGNMENTS, choices=ASSIGNMENTS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="notebook-budget-") as tmp:
         course = scratch_copy(Course.at(EMBEDDED_COURSE), Path(tmp) / "course")
@@ -58,8 +59,9 @@ def main() -> None:
                 runs.append(sum(cell_seconds(nb) for nb in notebooks))
                 print(".", end="", flush=True, file=sys.stderr)
             median = statistics.median(runs)
-            print(f"\r  {name:14} median {median:6.2f} s  (min {min(runs):.2f}, max {max(runs):.2f})  "
-                  f"budget {BUDGETS[name]:g} s: {BUDGETS[name] / median:.1f}x margin")
+            budget = read_settings(EMBEDDED_COURSE, name).budget_seconds
+            against = f"budget {budget:g} s: {budget / median:.1f}x margin" if budget else "no budget set"
+            print(f"\r  {name:14} median {median:6.2f} s  (min {min(runs):.2f}, max {max(runs):.2f})  {against}")
 
 
 if __name__ == "__main__":

@@ -54,7 +54,8 @@ from grader.course import DEFAULT_COURSE, Course, ensure_alembic_on_path, nbgrad
 from grader.engine import DEFAULT_EXECUTOR, grading_executor
 from grader.engine.base import Executor
 from grader.engine.jobs import GRADING_ENV, Job, JobResult, Limits
-from grader.errors import UsageError
+from grader.errors import GraderError, UsageError
+from grader.grading import ASSIGNMENT_VARIABLE, COURSE_VARIABLE, assignment_dir
 from grader.restore import RestoreCells
 from grader.steps import RUN_KEY, CheckMetadata, LatePenalties, RunGradebook, SaveScores, SharedKernelspec
 
@@ -164,6 +165,7 @@ def run(
             f"no submission of '{assignment}' for: {', '.join(unknown)} "
             f"(looked in {ctx.submitted_dir('*', assignment)})"
         )
+    require_checks(ctx, assignment)
     grading = _Grading(ctx, assignment, steps)
 
     reports: dict[str, SubmissionReport] = {}
@@ -180,7 +182,8 @@ def run(
             todo[student] = fingerprint
 
     with contextlib.ExitStack() as stack:
-        runner = stack.enter_context(grading_executor(executor, jobs)) if isinstance(executor, str) else executor
+        runner = (stack.enter_context(grading_executor(executor, jobs, course=ctx.root)) if isinstance(executor, str)
+                  else executor)
         stack.enter_context(setenv(**GRADING_ENV))
         if progress:
             progress.start(len(chosen))
@@ -195,6 +198,19 @@ def run(
             if progress:
                 progress.close()
     return AutogradeResult(assignment, [reports[s] for s in chosen if s in reports])
+
+
+def require_checks(ctx: Course, assignment: str) -> None:
+    """Import the hidden checks and the answer key of ``assignment`` once here, before any notebook needs them:
+    GraderError naming the file when they are broken (else every hidden test of the class would fail with it)."""
+    from grader.checks.loader import find
+
+    try:
+        find(ctx.root, assignment)
+    except Exception as exc:  # the instructor's code may raise anything on import
+        where = assignment_dir(ctx.root, assignment)
+        raise GraderError(f"the hidden checks of '{assignment}' ({where}) cannot be loaded, so no notebook would be "
+                          f"graded right: {type(exc).__name__}: {exc}") from exc
 
 
 def fingerprint_submission(folder: Path) -> str:
@@ -304,6 +320,8 @@ class _Grading:
         self.limits = Limits.from_config(  # c.Limits.<field> in nbgrader_config.py; Execute.timeout per cell
             ctx.config.get("Limits"), cell_timeout=ctx.config.Execute.get("timeout", Execute.timeout.default_value)
         )
+        self.variables = {COURSE_VARIABLE: str(ctx.root), ASSIGNMENT_VARIABLE: assignment}
+        """What tells the notebooks' hidden tests whose checks they call (`grader.hidden`)."""
 
     def _make_steps(self, steps: Iterable[Any]) -> list[Any]:
         """The steps as preprocessors configured as nbconvert's exporter would make them (the course's config, our
@@ -493,7 +511,8 @@ class _Grading:
         for pp in self.before:
             state.problems.extend(f"{notebook}.ipynb: {c}" for c in getattr(pp, "changes", []))
         # Not written to the folder before it runs: as under nbgrader, the notebook's code does not find itself there.
-        return Job(id=f"{state.student}/{notebook}", notebook=nb, cwd=str(state.dest), limits=self.limits)
+        return Job(id=f"{state.student}/{notebook}", notebook=nb, cwd=str(state.dest), limits=self.limits,
+                   variables=self.variables)
 
     def _finish(self, state: _Pending, notebook: str, result: JobResult) -> None:
         """Record timeouts and dead kernels in the notebook, then score and save it (nbgrader's last steps)."""

@@ -126,7 +126,7 @@ def _positive(text: str) -> int:
 def _autograde(args: argparse.Namespace) -> int:
     from grader import engine
 
-    with engine.grading_executor(args.executor, args.jobs) as executor:  # its server boots while nbgrader loads
+    with engine.grading_executor(args.executor, args.jobs, course=args.course) as executor:  # boots as nbgrader loads
         from grader import autograde, report
 
         progress = report.AutogradeProgress(bar=False if args.no_progress else None)

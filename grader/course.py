@@ -29,15 +29,14 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
-from traitlets.config.loader import PyFileConfigLoader
 
 from grader.errors import AssignmentNotFoundError, CourseNotFoundError, UsageError
+from grader.grading import CONFIG_FILE, load_config
 
 DEFAULT_COURSE = Path("assignments")
 """The default of every command's ``--course``: ``assignments/`` relative to the working directory."""
 EMBEDDED_COURSE = Path(__file__).resolve().parents[1] / "assignments"
 """The course shipped with this project (absolute: the same folder wherever the command runs)."""
-CONFIG_FILE = "nbgrader_config.py"
 DEFAULT_COURSE_ID = "default_course"
 STEPS = ("source", "release", "submitted", "autograded", "feedback")
 """nbgrader's folders, in the order an assignment goes through them."""
@@ -149,14 +148,6 @@ class Course:
                     f"assignment '{assignment}' is not in the gradebook of {self.root} (released: {known}); "
                     f"run `grader release {assignment}` first"
                 ) from None
-
-
-def load_config(root: Path) -> Config:
-    """The traitlets config of ``root/nbgrader_config.py`` (an empty config when the course has none)."""
-    path = Path(root) / CONFIG_FILE
-    if not path.is_file():
-        return Config()
-    return PyFileConfigLoader(CONFIG_FILE, path=str(path.parent)).load_config()
 
 
 def open_course(course: Path | str = DEFAULT_COURSE) -> Course:

@@ -5,8 +5,8 @@ the course whose gradebook is a new SQLite file (`grader.course.scratch_copy`):
 
 1. release every assignment of the course (discovered from ``source/``);
 2. make a class of submissions for each: one student hands in the solution, one the blank release, and the others
-   one typical mistake each from the mistake library (`grader.mutants`, one mutant per mistaken cell, spread over
-   the assignment), students taking different roles in different assignments;
+   one typical mistake each from the mistake library (``grading/<name>/mistakes.py``, one mutant per mistaken cell,
+   spread over the assignment), students taking different roles in different assignments;
 3. autograde each assignment (the fast fork engine; a progress bar on a terminal, one line per submission in CI);
 4. write every student's HTML feedback and the grades as CSV, JSON, JUnit XML, and one Gradescope
    ``results.json`` per submission.
@@ -16,6 +16,7 @@ the course whose gradebook is a new SQLite file (`grader.course.scratch_copy`):
 
 from __future__ import annotations
 
+import functools
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -29,7 +30,8 @@ from grader.autograde import AutogradeResult, Progress
 from grader.course import EMBEDDED_COURSE, Course, open_course, scratch_copy
 from grader.engine import DEFAULT_EXECUTOR, grading_executor
 from grader.grades import NOT_SUBMITTED, SubmissionGrade, read_grades
-from grader.mutants import Mutant, mutants_for
+from grader.grading import mutants_for
+from grader.mutants import Mutant
 from grader.release import ReleaseResult
 from grader.submissions import (
     blank_submission,
@@ -122,12 +124,13 @@ def run(
     result = DemoResult(base, scratch, released)
     say(f"released: {', '.join(a.name for a in released.assignments)}")
 
+    library = mutants or functools.partial(mutants_for, scratch.root)
     for position, item in enumerate(released.assignments):
-        made = submit_class(scratch, item.name, (mutants or mutants_for)(item.name), roster, shift=position)
+        made = submit_class(scratch, item.name, library(item.name), roster, shift=position)
         result.submissions.extend(made)
         say(f"{item.name}: {len(made)} submissions ({_kinds(made)})")
 
-    with grading_executor(executor, jobs=jobs) as runner:
+    with grading_executor(executor, jobs=jobs, course=scratch.root) as runner:
         for item in released.assignments:
             result.autograded.append(
                 autograde.run(course=scratch.root, assignment=item.name, executor=runner, progress=progress(item.name))

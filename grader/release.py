@@ -1,9 +1,10 @@
 """grader release: build each assignment's helper modules, run nbgrader's generate_assignment, report what went out.
 
 For every assignment (default: every folder of ``source/``): the build step (`grader.build`, which copies the
-``reference/`` modules an assignment needs into ``source/<name>/``) runs first, then nbgrader's `GenerateAssignment`
-converter with ``force`` and ``create_assignment`` on, exactly what ``nbgrader generate_assignment --force`` does:
-solutions and hidden tests are stripped into ``release/<name>/`` and the cells are saved in the gradebook.
+modules of the course's helper package an assignment needs into ``source/<name>/``) runs first, then nbgrader's
+`GenerateAssignment` converter with ``force`` and ``create_assignment`` on, exactly what ``nbgrader
+generate_assignment --force`` does: solutions and hidden tests are stripped into ``release/<name>/`` and the cells
+are saved in the gradebook. The assignment's grading folder (``grading/<name>/``) is never released.
 """
 
 from __future__ import annotations

@@ -53,6 +53,14 @@ def solution_sources(source_nb: NotebookNode) -> dict[str, str]:
     return {grade_id(c): strip_solution_markers(c.source) for c in source_nb.cells if is_solution_cell(c)}
 
 
+def cell_source(nb: NotebookNode, cell_id: str) -> str:
+    """The source of the cell of ``nb`` whose nbgrader grade_id is ``cell_id``; KeyError when it has none."""
+    for cell in nb.cells:
+        if grade_id(cell) == cell_id:
+            return cell.source
+    raise KeyError(f"no cell with grade_id {cell_id!r}")
+
+
 def _cells_by_id(nb: NotebookNode) -> dict[str, NotebookNode]:
     return {gid: cell for cell in nb.cells if (gid := grade_id(cell)) is not None}
 

@@ -5,7 +5,7 @@ For every assignment (default: every folder of ``source/``), in a scratch copy o
 
 1. build the helpers and release it (`grader.release`);
 2. make submissions from the release (`grader.submissions`): the instructor's ``solution``, the ``blank`` release,
-   and one per mutant of the mistake library (`grader.mutants`);
+   and one per mutant of the mistake library (``grading/<name>/mistakes.py``);
 3. autograde them all (`grader.autograde`, the fast fork engine by default, one warm server for every assignment);
 4. judge each from the gradebook:
 
@@ -20,6 +20,7 @@ The result says, per submission, whether it went as expected and why not; ``ok``
 from __future__ import annotations
 
 import contextlib
+import functools
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -35,7 +36,8 @@ from grader.engine import DEFAULT_EXECUTOR, grading_executor
 from grader.engine.base import Executor
 from grader.errors import AssignmentNotFoundError
 from grader.grades import CellGrade, read_grades
-from grader.mutants import Mutant, mutants_for
+from grader.grading import mutants_for
+from grader.mutants import Mutant
 from grader.submissions import (
     SubmissionError,
     blank_submission,
@@ -122,7 +124,7 @@ def run(
     """Validate `assignments` (default: all of the course's source folder).
 
     jobs, executor: how notebooks run (`grader.autograde.run`); one executor serves every assignment
-    mutants:        the mistakes of an assignment (default: the course's library, `grader.mutants.mutants_for`)
+    mutants:        the mistakes of an assignment (default: the course's library, `grader.grading.mutants_for`)
     progress:       gives the autograde progress of an assignment (default: none)
     workdir:        where the scratch course is made (kept); default: a temporary folder, removed at the end
     Raises UsageError for an unknown course or assignment, ReleaseError when an assignment cannot be released.
@@ -141,10 +143,10 @@ def run(
     with _scratch(workdir) as folder:
         scratch = scratch_copy(original, folder / original.root.name)
         release.run(course=scratch.root, assignments=names)
-        with grading_executor(executor, jobs=jobs) as runner:
+        with grading_executor(executor, jobs=jobs, course=scratch.root) as runner:
             for name in names:
                 begun = time.perf_counter()
-                mistakes = (mutants or mutants_for)(name)
+                mistakes = (mutants or functools.partial(mutants_for, scratch.root))(name)
                 checks = validate_assignment(scratch, name, mistakes, runner, progress(name))
                 result.checks.extend(checks)
                 result.assignments.append(AssignmentRun(name, len(checks), sum(c.kind == MUTANT for c in checks),

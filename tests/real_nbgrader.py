@@ -7,8 +7,8 @@ as its own chain of processes, so that the two cores of a CI machine are both bu
 2. release it twice, as the two tools an instructor may use: ``grader release`` and then ``nbgrader
    generate_assignment --force`` (whose release and gradebook the rest works from);
 3. hand in every submission the course is checked with (`submissions`): the instructor's solution, the blank
-   release, one per mutant of `grader.mutants`, and for an assignment of :data:`specs.SPECS` three adversarial
-   ones (objects equal to everything, a solution that prints warnings, helpers a student edited);
+   release, one per mutant of the course's mistake library, and for an assignment of :data:`specs.SPECS` three
+   adversarial ones (objects equal to everything, a solution that prints warnings, helpers a student edited);
 4. copy that course as it is (released, submissions in, nothing graded) for the other grader;
 5. run ``nbgrader autograde <assignment> --force`` once on all of them. When that call fails (nbgrader removes what
    it failed on: a kernel that did not start on a loaded machine), a second call grades what is left, as an
@@ -43,7 +43,6 @@ import nbformat
 from nbformat import NotebookNode
 
 from grader.course import Course
-from grader.mutants import mutants_for
 from grader.submissions import (
     blank_submission,
     mutant_submission,
@@ -53,7 +52,7 @@ from grader.submissions import (
     write_submission,
 )
 from tests.assignments.notebook_runner import copy_course
-from tests.assignments.specs import SPECS, AssignmentSpec, with_warnings
+from tests.assignments.specs import SPECS, AssignmentSpec, mutants_for, with_warnings
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "assignments"
@@ -110,7 +109,7 @@ class NbgraderRun:
 
 def env() -> dict[str, str]:
     """What an instructor's shell gives nbgrader and grader: this project importable (the hidden tests import
-    grader.checks), the venv's tools on PATH, one BLAS thread, matplotlib's backend left to the kernel, and no
+    grader.hidden), the venv's tools on PATH, one BLAS thread, matplotlib's backend left to the kernel, and no
     PYTEST_CURRENT_TEST (ipykernel stops capturing file descriptors 1 and 2 when it sees it)."""
     out = {k: v for k, v in os.environ.items() if k not in ("PYTEST_CURRENT_TEST", "MPLBACKEND")}
     out["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), out.get("PYTHONPATH", "")]))

@@ -1,72 +1,25 @@
-"""What hidden test cells call: each check judges a student's answer and raises AssertionError with a message that
-says, in a student's words, what went wrong, and names the mistake when it is a known one.
+"""The library a course's hidden checks are written with: safe student values, answer keys, and the tamper guard.
 
-Rules every check follows:
+A course's checks live in its grading folders (`grader.grading`), never here. Each is a function that judges a
+student's object and raises AssertionError with a message in the student's words, naming the mistake when it is a
+known one. The rules every check follows:
+
 - never trust a student's object: values become plain float64 arrays, exact ``int``/``bool``/``str`` before any
-  comparison (an object whose ``__eq__`` always returns True gets nowhere);
-- the student's code runs inside :func:`quiet`: warnings and stderr writes it provokes are swallowed, because
-  nbgrader gives zero to a test cell that writes to stderr;
-- the truth comes from ``reference/`` (formulas, duplicate units, training), never from a copy kept here.
+  comparison (an object whose ``__eq__`` always returns True gets nowhere): :func:`as_float_array`,
+  :func:`as_number`, :func:`check_answer`;
+- the student's code runs inside :func:`quiet` (:func:`call_student` does it): warnings and stderr writes it
+  provokes are swallowed, because nbgrader gives zero to a test cell that writes to stderr;
+- failures go through :func:`fail`: ``"<function>: <message>"``.
 
-A hidden test cell does ``from grader import checks`` and calls one of: :func:`check_shapes`,
-:func:`check_spread`, :func:`check_randomness`, :func:`check_training` (init functions, by scheme of
-:data:`INIT_SPECS`), :func:`check_duplicate_finder` (by aspect) or :func:`check_answer` (by name in
-:data:`ANSWERS`); ``backprop`` adds :func:`check_linear_forward`, :func:`check_linear_backward`,
-:func:`check_activation_backward`, :func:`check_model_forward`, :func:`check_model_backward`,
-:func:`check_numerical_gradient` and :func:`check_relative_difference`; ``init_scale`` adds
-:func:`check_std_profile`, :func:`check_orthogonal`, :func:`check_dead_fraction` (its He init is the scheme
-``he_leaky`` of :data:`SCALE_INIT_SPECS`). One module per subject: ``common`` (safety), ``init_specs`` and
-``inits``, ``duplicates``, ``answers``, ``backprop``, ``scale``.
+One module per subject: ``common`` (safe values), ``answers`` (answer keys), ``seal`` (the tamper guard) and
+``loader`` (an assignment's checks, found, guarded and sealed). These modules are sealed when imported: a notebook
+cannot replace their functions.
 """
 
-from grader.checks.answers import ANSWERS, Answer, check_answer
-from grader.checks.backprop import (
-    check_activation_backward,
-    check_linear_backward,
-    check_linear_forward,
-    check_model_backward,
-    check_model_forward,
-    check_numerical_gradient,
-    check_relative_difference,
-)
-from grader.checks.common import as_float_array, as_params, call_student, quiet, seal
-from grader.checks.duplicates import DUPLICATE_ASPECTS, DUPLICATE_MISTAKES, as_groups, check_duplicate_finder
-from grader.checks.init_specs import INIT_SPECS, SCALE_INIT_SPECS, InitSpec, Mistake, Spread, get_spec
-from grader.checks.inits import check_randomness, check_shapes, check_spread, check_training
-from grader.checks.scale import check_dead_fraction, check_orthogonal, check_std_profile
+from grader.checks.answers import Answer, check_answer
+from grader.checks.common import as_float_array, as_number, call_student, fail, quiet
+from grader.checks.seal import seal_package
 
-__all__ = [
-    "ANSWERS",
-    "DUPLICATE_ASPECTS",
-    "DUPLICATE_MISTAKES",
-    "INIT_SPECS",
-    "SCALE_INIT_SPECS",
-    "Answer",
-    "InitSpec",
-    "Mistake",
-    "Spread",
-    "as_float_array",
-    "as_groups",
-    "as_params",
-    "call_student",
-    "check_activation_backward",
-    "check_answer",
-    "check_dead_fraction",
-    "check_duplicate_finder",
-    "check_linear_backward",
-    "check_linear_forward",
-    "check_model_backward",
-    "check_model_forward",
-    "check_numerical_gradient",
-    "check_orthogonal",
-    "check_randomness",
-    "check_relative_difference",
-    "check_shapes",
-    "check_spread",
-    "check_std_profile",
-    "check_training",
-    "get_spec",
-    "quiet",
-]
+__all__ = ["Answer", "as_float_array", "as_number", "call_student", "check_answer", "fail", "quiet"]
 
-seal(__name__)  # guard every check_* above and lock this package (grader.checks.common.seal)
+seal_package(["grader.checks.*"])

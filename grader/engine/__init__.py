@@ -1,9 +1,10 @@
 """How notebooks are executed: jobs in, executed notebooks out, through a pluggable executor.
 
 ``fork`` (the default) runs each notebook as a fork of a warm server that has already imported IPython, NumPy,
-matplotlib and the course's modules: a few milliseconds of overhead per notebook instead of a kernel start-up, with
-outputs recorded as nbgrader's ``Execute`` preprocessor records them; by default in a bubblewrap sandbox, each
-notebook in namespaces of its own (`grader.engine.sandbox`, `grader.engine.isolation`, docs/security.md).
+matplotlib, the course's modules and its checks: a few milliseconds of overhead per notebook instead of a kernel
+start-up, with outputs recorded as nbgrader's ``Execute`` preprocessor records them; by default in a bubblewrap
+sandbox, each notebook in namespaces of its own (`grader.engine.sandbox`, `grader.engine.isolation`,
+docs/security.md).
 ``kernel`` is nbgrader's own path (a fresh Jupyter kernel per notebook, unsandboxed), for notebooks that need a
 real kernel (see `grader.engine.kernel`).
 
@@ -22,10 +23,12 @@ import contextlib
 import importlib
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader.engine.jobs import GRADING_ENV, STATUSES, CellRun, Job, JobResult, Limits, Status
 from grader.errors import UsageError
+from grader.grading import engine_settings
 
 if TYPE_CHECKING:
     from grader.engine.base import Executor
@@ -54,18 +57,21 @@ def make_executor(name: str, **options: Any) -> Executor:
 
 
 @contextlib.contextmanager
-def grading_executor(name: str = DEFAULT_EXECUTOR, jobs: int | None = None) -> Iterator[Executor]:
-    """The executor ``name`` (``jobs`` at once) as grading uses it, started at once and closed on exit: the fork
-    engine's warm server boots (about a second) while the caller goes on, so a command that makes it before loading
-    nbgrader and reading the course (``grader autograde``) reaches its first notebook that much sooner.
+def grading_executor(name: str = DEFAULT_EXECUTOR, jobs: int | None = None,
+                     course: Path | str | None = None) -> Iterator[Executor]:
+    """The executor ``name`` (``jobs`` at once) as grading the course at ``course`` uses it, started at once and
+    closed on exit: the fork engine's warm server boots (about a second) while the caller goes on, so a command that
+    makes it before loading nbgrader (``grader autograde``) reaches its first notebook that much sooner. The course's
+    ``c.Engine`` settings and its checks come with it (`grader.grading.engine_settings`).
 
     Its notebooks see `GRADING_ENV`: a fork server takes its environment when it is made (a kernel when it starts,
     which `grader.autograde.run` covers). Raises UsageError for an unknown name.
     """
     if name not in EXECUTORS:
         raise UsageError(f"unknown executor {name!r}; known: {', '.join(EXECUTORS)}")
+    settings = engine_settings(course) if course is not None and Path(course).is_dir() else None
     with _environment(GRADING_ENV):
-        executor = make_executor(name, jobs=jobs)
+        executor = make_executor(name, jobs=jobs, course=settings)
     try:
         executor.start()
         yield executor

@@ -6,7 +6,7 @@ ipykernel's additions, the job's folder as working directory, ``sys.path`` as a 
 site-packages, none of the server's own entries), resource limits, fresh random seeds, ``input()`` refusing as in
 nbclient. Then each code cell runs in the shell, with an interrupt (``KeyboardInterrupt``) at its time limit, and
 every output leaves as a message as soon as ipykernel would send it: a kill loses nothing already sent. Around the
-nbgrader graded cells, the warm server's tamper snapshot (`grader.engine.guard`) is checked: a notebook that
+nbgrader graded cells, the warm server's tamper snapshot (`grader.guard`) is checked: a notebook that
 replaced what grading relies on is stopped (``tampered``) before its next graded cell counts. An error caused by a
 resource limit (MemoryError, EFBIG, ENOSPC, a refused fork) names that limit (`limit_note`).
 
@@ -37,9 +37,9 @@ from typing import Any, NoReturn
 
 from IPython.core.error import StdinNotImplementedError
 
-from grader.engine.guard import Snapshot, describe
 from grader.engine.hub import Hub, HubStream
 from grader.engine.shell import EngineShell, apply_kernel_environment, hidden_from_tracebacks, language_info
+from grader.guard import Snapshot, describe
 
 EVENT_FD = 3
 RLIMITS = {"memory_bytes": "RLIMIT_AS", "cpu_seconds": "RLIMIT_CPU", "file_size_bytes": "RLIMIT_FSIZE",
@@ -139,6 +139,7 @@ def _setup_process(job: dict[str, Any], base_path: list[str]) -> None:
     if env is not None:
         os.environ.clear()
         os.environ.update({str(k): str(v) for k, v in env.items()})
+    os.environ.update({str(k): str(v) for k, v in (job.get("variables") or {}).items()})
     if job.get("isolated"):  # in the sandbox: its own HOME and /tmp (grader.engine.isolation)
         for name in tmp_vars:
             os.environ.pop(name, None)
@@ -233,7 +234,7 @@ def run_job(job: dict[str, Any], event_fd: int, shell: EngineShell, base_path: l
             guard: Snapshot | None = None) -> NoReturn:
     """Run ``job`` (the dict of a `grader.engine.jobs.Job`) in this freshly forked process; never returns.
 
-    ``guard``: the warm server's snapshot of what grading relies on (`grader.engine.guard`), checked around the
+    ``guard``: the warm server's snapshot of what grading relies on (`grader.guard`), checked around the
     graded cells."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for signum in (signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP):

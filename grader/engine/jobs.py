@@ -22,7 +22,7 @@ STATUSES: tuple[str, ...] = ("ok", "timeout", "died", "limit", "tampered", "erro
   nbgrader reports the same situation as ``DeadKernelError`` and grades nothing of the notebook.
 - ``limit``: a resource limit other than time was exceeded (output size, CPU seconds).
 - ``tampered``: the notebook's code replaced something the grading relies on (a NumPy function, ``grader.checks``,
-  IPython's cell machinery; see `grader.engine.guard`); the notebook was stopped before its next graded cell ran on.
+  IPython's cell machinery; see `grader.guard`); the notebook was stopped before its next graded cell ran on.
 - ``error``: the engine could not run the job (bad notebook, missing folder, engine failure).
 """
 GRADING_ENV = {"NBGRADER_EXECUTION": "autograde"}
@@ -89,7 +89,8 @@ class Job:
 
     ``notebook`` is the nbformat-4 JSON as a dict (an ``nbformat.NotebookNode`` is one). ``cwd`` is the folder the
     notebook runs in (its helper files are there; nbgrader runs a notebook in its own folder). ``env`` is the
-    complete environment of the notebook's process, or ``None`` to inherit the executor's.
+    complete environment of the notebook's process, or ``None`` to inherit the executor's; ``variables`` are set on
+    top of either (which course and assignment the notebook belongs to: `grader.hidden`).
     """
 
     id: str
@@ -97,15 +98,21 @@ class Job:
     cwd: str
     limits: Limits = field(default_factory=Limits)
     env: dict[str, str] | None = None
+    variables: dict[str, str] = field(default_factory=dict)
+
+    def environment(self, inherited: dict[str, str]) -> dict[str, str]:
+        """The notebook's whole environment when it would otherwise inherit ``inherited``."""
+        return {**(inherited if self.env is None else self.env), **self.variables}
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "notebook": self.notebook, "cwd": self.cwd, "limits": asdict(self.limits),
-                "env": self.env}
+                "env": self.env, "variables": self.variables}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Job:
         return cls(id=str(data["id"]), notebook=data["notebook"], cwd=str(data["cwd"]),
-                   limits=Limits.from_dict(data.get("limits") or {}), env=data.get("env"))
+                   limits=Limits.from_dict(data.get("limits") or {}), env=data.get("env"),
+                   variables=dict(data.get("variables") or {}))
 
 
 @dataclass(frozen=True)

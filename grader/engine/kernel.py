@@ -33,6 +33,7 @@ from grader.engine.child import should_run
 from grader.engine.jobs import CellRun, Job, JobResult, Status
 from grader.engine.record import load_notebook
 from grader.engine.sandbox import scrub_env
+from grader.grading import EngineSettings
 
 STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -86,7 +87,7 @@ def run_kernel_job(job: Job, kernel_name: str = "") -> JobResult:
     started = time.perf_counter()
     notebook = load_notebook(job.notebook)
     limits = job.limits
-    env = job.env if job.env is not None else scrub_env(os.environ)  # no tokens or credentials for the kernel
+    env = job.environment(scrub_env(os.environ))  # no tokens or credentials for the kernel
     client = _Execute(timeout=None if limits.cell_timeout is None else math.ceil(limits.cell_timeout),
                       iopub_timeout=math.ceil(limits.interrupt_grace), kernel_env=env)
     if kernel_name:
@@ -136,11 +137,12 @@ def run_kernel_job(job: Job, kernel_name: str = "") -> JobResult:
 
 
 class KernelExecutor(Executor):
-    """nbgrader's kernel path, ``jobs`` notebooks at a time (threads, each driving its own kernel)."""
+    """nbgrader's kernel path, ``jobs`` notebooks at a time (threads, each driving its own kernel). ``course`` is
+    accepted for symmetry with the fork engine and unused: each kernel imports what its notebook imports."""
 
     name = "kernel"
 
-    def __init__(self, jobs: int | None = 1, *, kernel_name: str = "") -> None:
+    def __init__(self, jobs: int | None = 1, *, kernel_name: str = "", course: EngineSettings | None = None) -> None:
         self.jobs = jobs or os.cpu_count() or 1
         self.kernel_name = kernel_name
 

@@ -38,7 +38,7 @@ from grader.engine.sandbox import (
     scrub_env,
     warn_unsandboxed,
 )
-from grader.engine.server import DEFAULT_PRELOAD
+from grader.grading import GRADING_DIR, EngineSettings
 
 if TYPE_CHECKING:  # imported on first use: it loads nbgrader, which `start` should not wait for
     from grader.engine.record import NotebookRecorder
@@ -53,10 +53,12 @@ BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 default: two forks each spinning two OpenBLAS threads on two cores ran 4x slower than with one thread each."""
 
 
-def _package_dirs(preload: Sequence[str]) -> list[str]:
-    """Folders of the engine's own packages and of the preloaded modules' top-level packages (the sandbox shows
-    them read-only, besides the Python environment)."""
-    folders = [str(PROJECT_ROOT / "grader"), str(PROJECT_ROOT / "reference")]
+def _package_dirs(preload: Sequence[str], course: str | None = None) -> list[str]:
+    """Folders of the grader, of the preloaded modules' top-level packages and of the course's grading folder (the
+    sandbox shows them read-only, besides the Python environment)."""
+    folders = [str(Path(__file__).resolve().parents[1])]
+    if course:
+        folders.append(str(Path(course) / GRADING_DIR))
     for name in preload:
         try:
             spec = importlib.util.find_spec(name.partition(".")[0])
@@ -198,7 +200,9 @@ class LocalForkExecutor(Executor):
     `EngineStartError` when it cannot be had) or ``none`` (`grader.engine.sandbox`); by default the environment
     variable ``GRADER_SANDBOX``, else ``auto`` (so a CI job can require the sandbox). ``command_prefix`` wraps the
     server's command (inside the sandbox's); ``python`` is the interpreter it runs (it needs IPython, ipykernel
-    and this package); ``preload`` the modules it imports before forking; ``traceback_mode`` the IPython traceback
+    and this package); ``course`` what the course asks of the engine (`grader.grading.engine_settings`: modules
+    to import before forking and to guard, and the grading folder whose checks the server loads and the sandbox
+    shows; default: a course without any); ``traceback_mode`` the IPython traceback
     mode of the notebooks (`grader.engine.shell.TRACEBACK_MODES`); ``server_env`` (default: this process's
     environment) the environment notebooks inherit when their job has ``env=None``, reduced to ``env_allow``
     (`grader.engine.sandbox.ENV_ALLOW`; None keeps it whole). A job's own ``env`` is used as given. ``spare``: the
@@ -209,7 +213,7 @@ class LocalForkExecutor(Executor):
     name = "fork"
 
     def __init__(self, jobs: int | None = None, *, sandbox: str | None = None, command_prefix: Sequence[str] = (),
-                 python: str = sys.executable, preload: Sequence[str] = DEFAULT_PRELOAD,
+                 python: str = sys.executable, course: EngineSettings | None = None,
                  traceback_mode: str = "Plain", server_env: dict[str, str] | None = None,
                  env_allow: Sequence[str] | None = ENV_ALLOW, blas_threads: int | None = 1,
                  startup_timeout: float = 120.0, spare: bool = True) -> None:
@@ -220,9 +224,12 @@ class LocalForkExecutor(Executor):
         if sandbox not in SANDBOXES:
             raise ValueError(f"unknown sandbox {sandbox!r}; known: {list(SANDBOXES)}")
         self.sandbox_mode = sandbox
-        self.python, self.preload = python, list(preload)
-        self.argv = [*command_prefix, python, "-c", BOOTSTRAP, str(PROJECT_ROOT), "--preload", ",".join(preload),
-                     "--traceback-mode", traceback_mode, *([] if spare else ["--no-spare"])]
+        self.course = course or EngineSettings()
+        self.python, self.preload = python, list(self.course.preload)
+        checks = ["--course", self.course.course] if self.course.course else []
+        self.argv = [*command_prefix, python, "-c", BOOTSTRAP, str(PROJECT_ROOT), "--preload", ",".join(self.preload),
+                     "--watch", ",".join(self.course.watch), *checks, "--traceback-mode", traceback_mode,
+                     *([] if spare else ["--no-spare"])]
         environ = dict(os.environ if server_env is None else server_env)
         self.server_env = environ if env_allow is None else scrub_env(environ, env_allow)
         if blas_threads is not None:
@@ -260,7 +267,8 @@ class LocalForkExecutor(Executor):
         """The server's process, started but not waited for; in the sandbox unless it is off."""
         if self._sandbox is None and self.sandbox_mode != "none":
             try:
-                self._sandbox = make_sandbox(self.sandbox_mode, self.python, _package_dirs(self.preload))
+                self._sandbox = make_sandbox(self.sandbox_mode, self.python,
+                                             _package_dirs(self.preload, self.course.course))
             except SandboxError as exc:
                 raise EngineStartError(str(exc)) from None
         if self._sandbox is None:

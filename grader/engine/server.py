@@ -18,10 +18,12 @@ With ``--isolate`` (in the bubblewrap sandbox) each fork first enters namespaces
 (`grader.engine.isolation`), whose private /tmp shows again the folders given with ``--keep`` (read-only folders of
 the sandbox under /tmp: a venv or a checkout there); the server checks at start that this works and says so in its
 hello (``isolation_error``), and makes itself non-dumpable. Before forking anything it takes the tamper snapshot
-(`grader.engine.guard`, `WATCHED`) every notebook is checked against.
+(`grader.guard`, `WATCHED`) every notebook is checked against.
 
 The server is single-threaded (it forks) and never imports a student's module: only ``--preload`` names, resolved
-from its own ``sys.path``, whose first entry (its bootstrap directory) the children do not get.
+from its own ``sys.path``, whose first entry (its bootstrap directory) the children do not get, and with ``--course``
+the checks of every assignment of that course (`grader.hidden.preload`), which ``--watch`` adds to what the guard
+watches.
 """
 
 from __future__ import annotations
@@ -41,14 +43,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader import grading
 from grader.engine import isolation, protocol
 from grader.engine.child import die_with_parent, refuse_input, run_job, should_run
-from grader.engine.guard import Snapshot
 from grader.engine.sandbox import JOBS_DIR
 from grader.engine.shell import INLINE_BACKEND, TRACEBACK_MODES, EngineShell, build_shell
+from grader.guard import Snapshot
 
-DEFAULT_PRELOAD = ("numpy", "matplotlib.pyplot", "reference", "grader.checks")
-"""Imported by the server before it forks, when importable: every notebook then finds them ready."""
+DEFAULT_PRELOAD = (*grading.DEFAULT_PRELOAD, "grader.hidden")
+"""Imported by the server before it forks, when importable: every notebook then finds them ready (a course adds its
+own: `grader.grading.EngineSettings`). ``grader.hidden`` (and with it the checks' library) is always among them: it
+seals its modules when imported, which a notebook importing it later would show the guard as tampering."""
 CHUNK = 1 << 16
 JOB_PIPE_BYTES = 1 << 20
 """Asked for as the size of a spare's job pipe (Linux allows up to /proc/sys/fs/pipe-max-size, 1 MiB by default):
@@ -457,11 +462,11 @@ def release_font_files() -> None:
     gc.collect()
 
 
-WATCHED = ("numpy.*", "reference.*", "grader", "grader.checks.*", "grader.engine.*", "builtins", "math", "operator",
+WATCHED = (*grading.DEFAULT_WATCH, "grader", "grader.checks.*", "grader.hidden", "grader.guard", "grader.engine.*",
            "json.*", "IPython.core.interactiveshell", "IPython.core.displayhook", "IPython.core.displaypub",
            "IPython.core.ultratb", "ipykernel.jsonutil")
-"""What the engine's guard watches (`grader.engine.guard`): the libraries tests call, the checks, and the path a
-cell's outputs and errors take to the notebook."""
+"""What the engine's guard watches in every course (`grader.guard`): the libraries tests call, the grader's checks,
+and the path a cell's outputs and errors take to the notebook. A course adds its ``c.Engine.watch`` and its checks."""
 
 
 def open_files() -> list[str]:
@@ -516,10 +521,12 @@ def isolation_works(keep: Sequence[str] = ()) -> str:
         return f"the isolation test ended with wait status {status}"
 
 
-def preload(names: list[str]) -> tuple[list[str], dict[str, str]]:
-    """Import ``names``; returns the ones imported and the failures (name → error)."""
+def preload(names: list[str], course: str = "", watch: Sequence[str] = ()) -> tuple[list[str], dict[str, str]]:
+    """Import ``names`` and `DEFAULT_PRELOAD`, then the checks of every assignment of ``course`` (guarded over
+    ``watch``); returns what was imported (``checks:<assignment>`` for an assignment's checks) and the failures
+    (name → error)."""
     loaded, failed = [], {}
-    for name in names:
+    for name in dict.fromkeys([*names, *DEFAULT_PRELOAD]):
         try:
             importlib.import_module(name)
         except Exception as exc:
@@ -530,6 +537,11 @@ def preload(names: list[str]) -> tuple[list[str], dict[str, str]]:
             # Load the backend now, with the shell in place: matplotlib_inline then hooks into it exactly as it
             # does in a kernel on the first plot.
             sys.modules[name]._get_backend_mod()
+    if course and "grader.hidden" in loaded:
+        try:
+            loaded += [f"checks:{name}" for name in sys.modules["grader.hidden"].preload(course, watch)]
+        except Exception as exc:  # a course's broken checks: every notebook's hidden tests will say so
+            failed[f"checks of {course}"] = f"{type(exc).__name__}: {exc}"
     return loaded, failed
 
 
@@ -537,6 +549,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m grader.engine.server", description=__doc__.split("\n")[0])
     parser.add_argument("--preload", default=",".join(DEFAULT_PRELOAD),
                         help="comma-separated modules to import before forking (skipped when not importable)")
+    parser.add_argument("--course", default="", metavar="ROOT",
+                        help="import the checks of every assignment of this course's grading folder before forking")
+    parser.add_argument("--watch", default="", help="comma-separated modules the guard watches besides its own list")
     parser.add_argument("--traceback-mode", default="Plain", choices=TRACEBACK_MODES,
                         help="IPython traceback mode of the notebooks")
     parser.add_argument("--no-spare", action="store_true",
@@ -555,10 +570,12 @@ def main(argv: list[str] | None = None) -> None:
     os.dup2(devnull, 1)  # a stray print in the server can no longer corrupt the protocol
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
     shell = build_shell(args.traceback_mode)
-    loaded, failed = preload([name for name in args.preload.split(",") if name])
+    watch = [name for name in args.watch.split(",") if name]
+    loaded, failed = preload([name for name in args.preload.split(",") if name], args.course, watch)
     warm_up(shell)
     refuse_input()
-    guard = Snapshot(WATCHED, probes=shell_probes(shell))
+    course_checks = [f"{grading.package_name(args.course)}.*"] if args.course else []
+    guard = Snapshot([*WATCHED, *watch, *course_checks], probes=shell_probes(shell))
     isolation.become_subreaper()  # orphans of the notebooks come back here to be killed (Server._sweep_orphans)
     isolation_error = ""
     if args.isolate:

@@ -1,11 +1,12 @@
 """A small course for hostile submissions, graded as one batch by the real pipeline (grader.autograde, fork engine).
 
 Assignment ``ps1`` (built with nbgrader's generate_assignment by `tests.grader.conftest.generate`) has three solution
-cells and three test cells whose hidden parts call ``grader.checks`` and NumPy's testing functions:
+cells and three test cells whose hidden parts call ``grader.hidden`` (with the checks and the answer key of
+``tests/adversarial/grading/ps1/``, the course's grading folder) and NumPy's testing functions:
 
-- ``answer`` then ``test_answer`` (1 point): ``checks.check_answer`` on an ``init_symmetry`` answer (2);
-- ``init`` then ``test_init`` (2 points): ``checks.check_shapes`` of an all-zeros init (``hidden-marker-7f3a`` is in
-  its hidden region: it must never show up in what a student gets back);
+- ``answer`` then ``test_answer`` (1 point): the answer ``q1_first_step_W1_moves`` (2);
+- ``init`` then ``test_init`` (2 points): ``zeros_init``, an all-zeros init (``hidden-marker-7f3a`` is in its hidden
+  region: it must never show up in what a student gets back);
 - ``double`` then ``test_double`` (1 point): ``np.allclose`` in public, ``np.testing.assert_allclose`` hidden;
 - ``explain``: a written answer (1 point, graded by hand).
 
@@ -34,6 +35,8 @@ from grader.course import quiet_sqlalchemy
 from grader.engine.sandbox import find_bwrap
 from tests.grader.conftest import ASSIGNMENT, TIMESTAMP, generate
 
+GRADING = Path(__file__).resolve().parent / "grading"
+"""The course's grading folder: the checks and answer key its hidden tests call."""
 HIDDEN_MARKER = "hidden-marker-7f3a"
 SECRETS = {"CI_JOB_TOKEN": "ci-secret-5d1e", "GITHUB_TOKEN": "ghp-secret-93ab", "AWS_SECRET_ACCESS_KEY": "aws-4c2f"}
 """Put in the grader's environment while grading: no notebook may see them."""
@@ -93,12 +96,12 @@ def source_notebook() -> nbformat.NotebookNode:
         _tagged(new_code_cell("import numpy as np"), grade=False, solution=False, locked=True, grade_id="setup"),
         _solution("answer"),
         _test("test_answer", 'assert q1_first_step_W1_moves is not None, "answer q1"',
-              'from grader import checks\nchecks.check_answer("q1_first_step_W1_moves", q1_first_step_W1_moves)', 1),
+              'from grader import hidden\nhidden.check("q1_first_step_W1_moves", q1_first_step_W1_moves)', 1),
         _solution("init"),
         _test("test_init",
               'params = initialize_parameters_zeros([3, 2, 1])\nassert set(params) == {"W1", "b1", "W2", "b2"}',
-              f"# {HIDDEN_MARKER}\nfrom grader import checks\n"
-              'checks.check_shapes(initialize_parameters_zeros, "zeros")', 2),
+              f"# {HIDDEN_MARKER}\nfrom grader import hidden\n"
+              'hidden.check("zeros_init", initialize_parameters_zeros)', 2),
         _solution("double"),
         _test("test_double", 'assert np.allclose(double(np.arange(3.0)), [0.0, 2.0, 4.0]), "double must double"',
               "np.testing.assert_allclose(double(np.array([1.5, -2.0])), [3.0, -4.0])", 1),
@@ -117,6 +120,7 @@ def released_adversarial(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "source" / ASSIGNMENT).mkdir(parents=True)
     (root / "nbgrader_config.py").write_text(CONFIG)
     nbformat.write(source_notebook(), root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    shutil.copytree(GRADING, root / "grading", ignore=shutil.ignore_patterns("__pycache__"))
     generate(root)
     return root
 

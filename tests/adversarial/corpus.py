@@ -162,21 +162,25 @@ ATTACKS: tuple[Attack, ...] = (
            code("np.allclose._implementation.__defaults__ = (1e9, 1e9, False)"),
            reported=(TAMPERED, "__defaults__ was replaced")),
     Attack("patch_checks_attribute", "replace the checks the hidden tests call",
-           code("from grader import checks\nchecks.check_answer = lambda *a, **k: None\n"
-                "checks.check_shapes = lambda *a, **k: None"),
+           code("from grader import hidden\nhidden.check = lambda *a, **k: None\n"),
+           shown=("cannot be replaced",)),
+    Attack("patch_library_attribute", "replace the library the checks are written with",
+           code("from grader import checks\nchecks.call_student = lambda *a, **k: None\n"),
            shown=("cannot be replaced",)),
     Attack("patch_checks_namespace", "swap the checks behind the module's back",
-           code("from grader import checks\nvars(checks)['check_answer'] = lambda *a, **k: None\n"
-                "vars(checks)['check_shapes'] = lambda *a, **k: None"),
-           reported=(TAMPERED, "grader.checks.check_answer was replaced")),
-    Attack("patch_checks_module", "put a fake grader.checks in sys.modules",
-           code("import sys, types\nfake = types.ModuleType('grader.checks')\n"
-                "fake.check_answer = fake.check_shapes = lambda *a, **k: None\nsys.modules['grader.checks'] = fake\n"
-                "import grader\ntry:\n    grader.checks = fake\nexcept AttributeError as error:\n    print(error)"),
-           reported=(TAMPERED, "sys.modules['grader.checks'] was replaced")),
+           code("from grader import hidden\nvars(hidden)['check'] = lambda *a, **k: None\n"),
+           reported=(TAMPERED, "grader.hidden.check was replaced")),
+    Attack("patch_library_namespace", "swap the library's functions behind its back",
+           code("from grader.checks import answers\nvars(answers)['check_answer'] = lambda *a, **k: None\n"),
+           reported=(TAMPERED, "grader.checks.answers.check_answer was replaced")),
+    Attack("patch_checks_module", "put a fake grader.hidden in sys.modules",
+           code("import sys, types\nfake = types.ModuleType('grader.hidden')\n"
+                "fake.check = lambda *a, **k: None\nsys.modules['grader.hidden'] = fake\n"
+                "import grader\ntry:\n    grader.hidden = fake\nexcept AttributeError as error:\n    print(error)"),
+           reported=(TAMPERED, "sys.modules['grader.hidden'] was replaced")),
     Attack("patch_check_code", "rewrite a check's code object in place",
-           code("from grader import checks\n"
-                "checks.check_answer.__wrapped__.__code__ = (lambda *a, **k: None).__code__"),
+           code("from grader.checks import answers\n"
+                "answers.check_answer.__code__ = (lambda *a, **k: None).__code__"),
            reported=(TAMPERED, "check_answer.__code__ was replaced")),
     Attack("eq_always_true", "answers whose __eq__ always says True", _agreeable, shown=("1 is not right",)),
     Attack("custom_exception_handler", "swallow the tests' AssertionError with an IPython exception handler",

@@ -20,6 +20,7 @@ import pytest
 from grader import autograde
 from grader.autograde import AutogradeResult, fingerprint_submission
 from grader.engine import LocalForkExecutor
+from grader.grading import engine_settings
 from tests.adversarial.conftest import (
     HONEST,
     HONEST_POINTS,
@@ -56,7 +57,7 @@ class Batch:
 
 
 def _grade(course: Path, mode: str) -> AutogradeResult:
-    with LocalForkExecutor(jobs=2, sandbox=mode) as executor:
+    with LocalForkExecutor(jobs=2, sandbox=mode, course=engine_settings(course)) as executor:
         return autograde.run(course=course, assignment=ASSIGNMENT, executor=executor)
 
 

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbformat import NotebookNode
 from nbgrader.preprocessors import ClearSolutions
-from notebook_runner import cell_source, copy_course
+from notebook_runner import copy_course
 from specs import SPECS, AssignmentSpec
 
 from grader.course import Course
@@ -43,18 +43,6 @@ def spec(assignment: str) -> AssignmentSpec:
 @pytest.fixture(scope="module")
 def source_nb(notebooks: dict[str, NotebookNode], assignment: str) -> NotebookNode:
     return notebooks[assignment]
-
-
-@pytest.fixture(scope="module")
-def settings(source_nb: NotebookNode) -> dict:
-    """The names the notebook's locked ``settings`` cell defines (its seeds, data and experiment sizes)."""
-    import numpy as np
-
-    from reference.data import circles
-
-    namespace = {"np": np, "circles": circles}
-    exec(cell_source(source_nb, "settings"), namespace)
-    return namespace
 
 
 @pytest.fixture(scope="module")

@@ -117,8 +117,3 @@ def kernel_env() -> dict[str, str]:
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env.pop("MPLBACKEND", None)  # the kernel picks its inline backend, as for a student
     return env
-
-
-def cell_source(nb: NotebookNode, grade_id: str) -> str:
-    """The source of the cell of ``nb`` whose nbgrader grade_id is ``grade_id``."""
-    return next(c.source for c in nb.cells if nbgrader_meta(c).get("grade_id") == grade_id)

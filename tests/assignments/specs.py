@@ -1,13 +1,19 @@
 """What each assignment of the course must contain: the table the notebook tests are parametrised over.
 
-A test that holds for every notebook (valid metadata, hidden tests through ``grader.checks``, solution full marks,
-stubs zero, every mutant caught, ...) takes the ``assignment`` fixture and reads the numbers it needs here, so that
-adding an assignment means adding a row, not copying tests.
+A test that holds for every notebook (valid metadata, hidden tests through ``grader.hidden``, solution full marks,
+stubs zero, every mutant caught, ...) takes the ``assignment`` fixture and reads the numbers it needs here. The
+numbers live with each assignment, in the ``[spec]`` table of ``grading/<name>/assignment.toml``: adding an
+assignment adds nothing here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+from grader.checks.loader import answer_key
+from grader.course import EMBEDDED_COURSE, Course
+from grader.grading import course_mutants, import_part, read_settings
+from grader.mutants import Mutant
 
 
 @dataclass(frozen=True)
@@ -26,7 +32,7 @@ class AssignmentSpec:
     min_test_cells: int
     min_mutants: int
     shipped: tuple[str, ...]
-    """Files of the helper package ``nnlib`` released next to the notebook."""
+    """Files of the helper package released next to the notebook."""
     noisy_cell: str
     """A function's solution cell that the warning tests make print warnings."""
     always_equal_cell: str
@@ -41,103 +47,38 @@ class AssignmentSpec:
         return sum(self.points)
 
 
-_TRAINING_HELPERS = ("__init__.py", "activations.py", "data.py", "losses.py", "network.py", "train.py")
-
-SPECS: dict[str, AssignmentSpec] = {
-    spec.name: spec
-    for spec in (
-        AssignmentSpec(
-            name="backprop",
-            functions={
-                "linear_forward": ["A_prev", "W", "b"],
-                "linear_backward": ["dZ", "cache"],
-                "sigmoid_backward": ["dA", "Z"],
-                "relu_backward": ["dA", "Z"],
-                "tanh_backward": ["dA", "Z"],
-                "model_forward": ["X", "params", "activations"],
-                "model_backward": ["AL", "Y", "caches", "activations"],
-                "numerical_gradient": ["f", "x", "eps"],
-                "relative_difference": ["grad", "grad_approx"],
-            },
-            answers=frozenset(
-                {
-                    "q_centered_error_factor",
-                    "q_one_sided_error_factor",
-                    "q_missing_m_relative_difference",
-                    "q_equal_init_rows_stay_equal",
-                }
-            ),
-            points=(16, 4, 0),
-            written=(),
-            min_test_cells=16,
-            min_mutants=12,
-            shipped=("__init__.py", "data.py"),
-            noisy_cell="relu_backward",
-            always_equal_cell="q_eps_answers",
-            always_equal_tests=("test_q_centered", "test_q_one_sided"),
-            tampered_helper="data.py",
-        ),
-        AssignmentSpec(
-            name="init_symmetry",
-            functions={
-                "initialize_parameters_zeros": ["layer_dims"],
-                "initialize_parameters_random": ["layer_dims", "rng", "scale"],
-                "initialize_parameters_xavier": ["layer_dims", "rng"],
-                "initialize_parameters_he": ["layer_dims", "rng"],
-                "initialize_parameters_zero_weights_random_bias": ["layer_dims", "rng", "scale"],
-                "find_duplicate_units": ["W", "b", "W_next", "tol"],
-            },
-            answers=frozenset(
-                {
-                    "q1_first_step_W1_moves",
-                    "q1_rank_W1_after_two_steps",
-                    "q1_relu_negative_bias",
-                    "q2_symmetry_condition",
-                    "q2_across_layers_matters",
-                    "q3_columns_are_examples",
-                    "q3_columns_stay_equal",
-                }
-            ),
-            points=(20, 7, 7),
-            written=("q1_written", "q2_written", "q3_written"),
-            min_test_cells=20,
-            min_mutants=15,
-            shipped=_TRAINING_HELPERS,
-            noisy_cell="init_he",
-            always_equal_cell="q1_answers",
-            always_equal_tests=("test_q1_first_step", "test_q1_rank", "test_q1_relu"),
-            tampered_helper="network.py",
-        ),
-        AssignmentSpec(
-            name="init_scale",
-            functions={
-                "layer_std_profile": ["layer_dims", "init_fn", "activation", "X", "rng"],
-                "initialize_parameters_he": ["layer_dims", "rng", "negative_slope"],
-                "orthogonal": ["shape", "rng", "gain"],
-                "dead_relu_fraction": ["params", "X"],
-            },
-            answers=frozenset(
-                {
-                    "q_xavier_relu_variance_factor",
-                    "q_tanh_gain_one_ratio",
-                    "q_sigmoid_saturated_fraction",
-                    "q_most_dead_bias",
-                    "q_small_bias_helps",
-                }
-            ),
-            points=(14, 5, 3),
-            written=("q_bias_written",),
-            min_test_cells=15,
-            min_mutants=10,
-            shipped=_TRAINING_HELPERS,
-            noisy_cell="init_he",
-            always_equal_cell="q_bias_answers",
-            always_equal_tests=("test_q_most_dead", "test_q_small_bias"),
-            tampered_helper="network.py",
-        ),
+def _spec(name: str) -> AssignmentSpec:
+    """The spec of assignment ``name`` from its grading folder: ``[spec]`` and ``[helpers]`` of its assignment.toml,
+    and the keys of its answer key."""
+    settings = read_settings(EMBEDDED_COURSE, name)
+    table = dict(settings.spec)
+    missing = sorted({f.name for f in fields(AssignmentSpec)} - {"name", "answers", "shipped"} - set(table))
+    if missing:
+        raise LookupError(f"grading/{name}/assignment.toml: this repository's tests need its [spec] table to say "
+                          f"{missing} (docs/instructors.md, Adding an assignment)")
+    answers = frozenset(answer_key(import_part(EMBEDDED_COURSE, name, "answers")))
+    shipped = ("__init__.py", *sorted(f"{module}.py" for module in settings.ship or ()))
+    return AssignmentSpec(
+        name=name,
+        functions={function: list(args) for function, args in table.pop("functions").items()},
+        answers=answers,
+        points=tuple(table.pop("points")),
+        written=tuple(table.pop("written")),
+        shipped=tuple(sorted(shipped)),
+        always_equal_tests=tuple(table.pop("always_equal_tests")),
+        **table,
     )
-}
-"""Every assignment of the course, in teaching order."""
+
+
+SPECS: dict[str, AssignmentSpec] = {name: _spec(name) for name in Course.at(EMBEDDED_COURSE).assignments()}
+"""Every assignment of the course, found in its source folder, its spec in its grading folder."""
+MUTANTS: dict[str, Mutant] = course_mutants(EMBEDDED_COURSE, list(SPECS))
+"""The course's mistake library, every assignment's, by name."""
+
+
+def mutants_for(assignment: str) -> list[Mutant]:
+    """The mistakes of one assignment of the course, in the order its mistakes.py defines them."""
+    return [m for m in MUTANTS.values() if m.assignment == assignment]
 
 
 def with_warnings(source: str) -> str:

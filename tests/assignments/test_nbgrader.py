@@ -11,10 +11,9 @@ from dataclasses import dataclass
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
-from specs import AssignmentSpec
+from specs import AssignmentSpec, mutants_for
 
 from grader.course import Course
-from grader.mutants import mutants_for
 from grader.submissions import is_solution_cell
 from tests.real_nbgrader import NbgraderRun
 

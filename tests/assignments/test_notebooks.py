@@ -14,10 +14,9 @@ import pytest
 from nbgrader.nbgraderformat import MetadataValidator
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 from notebook_runner import graded_part, is_test_cell, nbgrader_meta, run_cells
-from specs import SPECS, with_warnings
+from specs import MUTANTS, SPECS, mutants_for, with_warnings
 
 from grader.course import EMBEDDED_COURSE
-from grader.mutants import MUTANTS, mutants_for
 from grader.submissions import blank_submission, replace_cell, solution_sources, solution_submission
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS\n?", re.S)
@@ -92,10 +91,10 @@ def test_public_code_never_imports_reference_or_grader(source_nb):
             assert _imports(public) <= STUDENT_MODULES, (nbgrader_meta(cell).get("grade_id"), _imports(public))
 
 
-def test_hidden_tests_judge_through_grader_checks(source_nb):
+def test_hidden_tests_judge_through_grader_hidden(source_nb):
     for cell in filter(is_test_cell, source_nb.cells):
         hidden = HIDDEN.search(cell.source).group(0)
-        assert _imports(hidden) == {"grader"} and "checks.check_" in hidden
+        assert _imports(hidden) == {"grader"} and "from grader import hidden" in hidden and "hidden.check(" in hidden
 
 
 def test_learners_implement_the_functions_and_answers_of_the_spec(source_nb, spec):

@@ -102,11 +102,13 @@ def source_notebook() -> nbformat.NotebookNode:
 
 
 def write_source(root: Path) -> None:
-    """An unreleased course: config + source/ps1/ps1.ipynb (+ a helper file released with it)."""
+    """An unreleased course: config + source/ps1/ps1.ipynb (+ a helper file released with it), and its mistake
+    library in grading/ps1/mistakes.py."""
     (root / "source" / ASSIGNMENT).mkdir(parents=True)
     (root / "nbgrader_config.py").write_text(CONFIG)
     nbformat.write(source_notebook(), root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     (root / "source" / ASSIGNMENT / "helper.py").write_text("GREETING = 'hello'\n")
+    write_mistakes(root, PS1_MUTANTS)
 
 
 def generate(root: Path) -> None:
@@ -181,6 +183,20 @@ PS1_MUTANTS = (
     ps1_mutant("square_keeps_sign", "square", SQUARE_HIDDEN_FAIL, ("test_square",), ("NEGATIVE",)),
 )
 """The mistake library of ps1: both lose points on their target, the second on a hidden test only."""
+
+
+def write_mistakes(root: Path, mutants: Iterable[Mutant]) -> Path:
+    """``grading/ps1/mistakes.py`` of the course at ``root`` holding ``mutants`` (as ``MUTANTS.code`` entries)."""
+    entries = "".join(
+        f"MUTANTS.code(name={m.name!r}, cell={m.cell!r}, code={m.code!r}, targets={m.targets!r}, "
+        f"expect={m.expect!r}, description={m.description!r})\n"
+        for m in mutants
+    )
+    path = root / "grading" / ASSIGNMENT / "mistakes.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'"""Typical mistakes in ps1."""\n\nfrom grader.mutants import MutantSet\n\nMUTANTS = MutantSet()\n'
+                    f"{entries}")
+    return path
 
 
 class FakeExecutor(Executor):

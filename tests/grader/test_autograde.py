@@ -17,7 +17,7 @@ from grader import autograde
 from grader.autograde import FAILED, GRADED, SKIPPED, mark_not_run
 from grader.course import quiet_sqlalchemy
 from grader.engine.jobs import CellRun, JobResult
-from grader.errors import AssignmentNotFoundError, UsageError
+from grader.errors import AssignmentNotFoundError, GraderError, UsageError
 from tests.grader.conftest import (
     ASSIGNMENT,
     CUBE_OK,
@@ -223,6 +223,28 @@ def test_student_filter_and_unknown_names_are_usage_errors(course: Path) -> None
         autograde.run(course=course, assignment=ASSIGNMENT, students=["nobody"], executor=FakeExecutor())
     with pytest.raises(AssignmentNotFoundError, match="ps9"):
         autograde.run(course=course, assignment="ps9", executor=FakeExecutor())
+
+
+@pytest.mark.parametrize(("file", "text", "words"), [
+    ("checks.py", "def square(fn)\n    pass\n", "SyntaxError"),
+    ("answers.py", "import no_such_module_of_the_course\n", "ModuleNotFoundError: No module named"),
+    ("answers.py", "ANSWERS = {'q': 2}\n", "must define ANSWERS"),
+])
+def test_broken_hidden_checks_stop_the_run_before_any_notebook(course: Path, file: str, text: str, words: str,
+                                                               capsys) -> None:
+    """A grading folder that cannot be loaded would fail every hidden test of the class: the run refuses to start,
+    exit code 1, one line naming the assignment and the file, and nothing graded."""
+    from grader import cli
+
+    submit(course, "ann", fill(course))
+    (course / "grading" / ASSIGNMENT / file).write_text(text)
+    executor = FakeExecutor()
+    with pytest.raises(GraderError, match=f"hidden checks of 'ps1'.*{words}"):
+        autograde.run(course=course, assignment=ASSIGNMENT, executor=executor)
+    assert executor.seen == [] and cell_scores(course) == {}
+    assert cli.main(["autograde", ASSIGNMENT, "--course", str(course), "--no-progress"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"grading/{ASSIGNMENT}" in err and words in err
 
 
 def test_cells_that_never_ran_get_an_error_so_nbgrader_scores_them_zero(course: Path) -> None:

@@ -1,10 +1,11 @@
-"""grader/build.py: are the helpers built from reference/ complete, relative, free of solutions, and is every unsafe
-manifest refused before anything is written?"""
+"""grader/build.py: are the helpers built from the course's helper package complete, relative, free of solutions,
+and is every unsafe setting refused before anything is written?"""
 
 from __future__ import annotations
 
 import ast
 import contextlib
+import fnmatch
 import shutil
 import subprocess
 import sys
@@ -26,12 +27,16 @@ from reference.train import train
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _course(tmp_path: Path, manifest: str, assignments=("a1",)) -> Course:
+def _course(tmp_path: Path, config: str, assignments=("a1",), helpers: str = "") -> Course:
+    """A course of empty notebooks; ``helpers`` is the [helpers] table of each assignment's assignment.toml."""
     root = tmp_path / "course"
     for name in assignments:
         (root / "source" / name).mkdir(parents=True)
         (root / "source" / name / f"{name}.ipynb").write_text("{}")
-    (root / "nbgrader_config.py").write_text("c = get_config()\n" + textwrap.dedent(manifest))
+        if helpers:
+            (root / "grading" / name).mkdir(parents=True)
+            (root / "grading" / name / "assignment.toml").write_text(f"[helpers]\n{textwrap.dedent(helpers)}")
+    (root / "nbgrader_config.py").write_text("c = get_config()\n" + textwrap.dedent(config))
     return Course.at(root)
 
 
@@ -60,7 +65,7 @@ def test_init_symmetry_gets_the_training_code_and_never_the_solutions(real_cours
     for path in built.package_dir.glob("*.py"):
         text = path.read_text()
         assert build.MARKER in text.splitlines()[0]
-        assert build.reference_imports(text) == set()
+        assert build.package_imports(text, "reference") == set()
         for node in ast.walk(ast.parse(text)):
             if isinstance(node, ast.ImportFrom) and node.module:
                 assert node.level == 1 or node.module.split(".")[0] not in {"reference", "grader"}
@@ -118,17 +123,18 @@ def test_built_helpers_run_without_reference_and_compute_what_reference_computes
     ],
 )
 def test_rewrite_imports_makes_reference_imports_relative(source, expected):
-    assert rewrite_imports(source) == expected
+    assert rewrite_imports(source, "reference") == expected
+    assert rewrite_imports(source.replace("reference", "course_lib"), "course_lib") == expected
 
 
 def test_plain_import_of_reference_is_refused():
     with pytest.raises(BuildError, match=r"from reference\.x import name"):
-        rewrite_imports("import reference.network as net\n")
+        rewrite_imports("import reference.network as net\n", "reference")
 
 
-MANIFEST = """
+CONFIG = """
 c.Helpers.package = "lib"
-c.Helpers.assignments = {"a1": {"ship": SHIP, "withhold": ["secret"]}}
+c.Helpers.source = "reference"
 """
 MODULES = {
     "base": "X = 1\n",
@@ -138,54 +144,55 @@ MODULES = {
 }
 
 
-def _manifest(ship):
-    return MANIFEST.replace("SHIP", repr(list(ship)))
+def _helpers(ship):
+    """The [helpers] table shipping ``ship`` and withholding ``secret``."""
+    return f"ship = {list(ship)!r}\nwithhold = ['secret']\n"
 
 
 def test_a_module_that_imports_a_withheld_one_is_refused_before_writing(tmp_path):
-    course = _course(tmp_path, _manifest(["base", "leaky"]))
+    course = _course(tmp_path, CONFIG, helpers=_helpers(["base", "leaky"]))
     with pytest.raises(BuildError, match=r"imports reference modules \['secret'\].*hold what learners write in a1"):
-        build_helpers(course, "a1", reference_dir=_reference(tmp_path, MODULES))
+        build_helpers(course, "a1", source=_reference(tmp_path, MODULES))
     assert not (course.directory("source", "a1") / "lib").exists()
 
 
 def test_shipping_a_withheld_module_is_refused(tmp_path):
-    course = _course(tmp_path, _manifest(["base", "secret"]))
+    course = _course(tmp_path, CONFIG, helpers=_helpers(["base", "secret"]))
     with pytest.raises(BuildError, match=r"ships \['secret'\], which it also withholds"):
-        build_helpers(course, "a1", reference_dir=_reference(tmp_path, MODULES))
+        build_helpers(course, "a1", source=_reference(tmp_path, MODULES))
 
 
 def test_a_missing_dependency_or_module_is_named(tmp_path):
     ref = _reference(tmp_path, MODULES)
     with pytest.raises(BuildError, match=r"uses.py imports reference modules \['base'\]"):
-        build_helpers(_course(tmp_path, _manifest(["uses"])), "a1", reference_dir=ref)
+        build_helpers(_course(tmp_path, CONFIG, helpers=_helpers(["uses"])), "a1", source=ref)
     with pytest.raises(BuildError, match="does not exist"):
-        build_helpers(_course(tmp_path / "2", _manifest(["nope"])), "a1", reference_dir=ref)
+        build_helpers(_course(tmp_path / "2", CONFIG, helpers=_helpers(["nope"])), "a1", source=ref)
 
 
 def test_a_folder_not_made_by_the_build_is_never_deleted(tmp_path):
-    course = _course(tmp_path, _manifest(["base"]))
+    course = _course(tmp_path, CONFIG, helpers=_helpers(["base"]))
     mine = course.directory("source", "a1") / "lib"
     mine.mkdir()
     (mine / "notes.py").write_text("precious = True\n")
     with pytest.raises(BuildError, match=r"was not made by grader/build\.py"):
-        build_helpers(course, "a1", reference_dir=_reference(tmp_path, MODULES))
+        build_helpers(course, "a1", source=_reference(tmp_path, MODULES))
     assert (mine / "notes.py").read_text() == "precious = True\n"
 
 
 def test_a_rebuild_starts_from_scratch(tmp_path):
-    course = _course(tmp_path, _manifest(["base", "uses"]))
+    course = _course(tmp_path, CONFIG, helpers=_helpers(["base", "uses"]))
     ref = _reference(tmp_path, MODULES)
-    built = build_helpers(course, "a1", reference_dir=ref)
+    built = build_helpers(course, "a1", source=ref)
     (built.package_dir / "stale.py").write_text("old = True\n")
     (built.package_dir / "base.py").write_text("X = 'edited by a student'\n")
-    build_helpers(course, "a1", reference_dir=ref)
+    build_helpers(course, "a1", source=ref)
     assert sorted(p.name for p in built.package_dir.iterdir()) == ["__init__.py", "base.py", "uses.py"]
     assert "X = 1" in (built.package_dir / "base.py").read_text()
     assert "from .base import X" in (built.package_dir / "uses.py").read_text()
 
 
-def test_a_course_without_a_manifest_builds_nothing(tmp_path):
+def test_a_course_whose_assignments_ship_no_helpers_builds_nothing(tmp_path):
     course = _course(tmp_path, "c.CourseDirectory.course_id = 'plain'\n")
     assert helper_specs(course) == {}
     assert build_course(course) == []
@@ -193,22 +200,40 @@ def test_a_course_without_a_manifest_builds_nothing(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "manifest",
+    ("config", "words"),
     [
-        'c.Helpers.package = "not a name"\n',
-        'c.Helpers.assignments = {"a1": ["base"]}\n',
-        'c.Helpers.assignments = {"a1": {"ship": ["base"], "extra": 1}}\n',
+        ('c.Helpers.package = "not a name"\nc.Helpers.source = "reference"\n', "must be a Python identifier"),
+        ('c.Helpers.assignments = {"a1": {"ship": ["base"]}}\n', "c.Helpers.assignments is no longer read; move"),
+        ('c.Helpers.sources = "reference"\n', "unknown c.Helpers settings ['sources']"),
+        ("", "must name the package they come from: c.Helpers.source"),
     ],
 )
-def test_a_malformed_manifest_names_the_config_file(tmp_path, manifest):
-    with pytest.raises(BuildError, match=r"nbgrader_config\.py"):
-        helper_specs(_course(tmp_path, manifest))
+def test_malformed_helper_settings_name_the_config_file(tmp_path, config, words):
+    with pytest.raises(BuildError, match=r"nbgrader_config\.py") as caught:
+        helper_specs(_course(tmp_path, config, helpers=_helpers(["base"])))
+    assert words in str(caught.value)
+
+
+def test_a_malformed_assignment_toml_is_a_build_error_naming_it(tmp_path):
+    with pytest.raises(BuildError, match=r"assignment\.toml: \[helpers\] takes a list 'ship'"):
+        helper_specs(_course(tmp_path, CONFIG, helpers="withhold = ['secret']\n"))
+
+
+def test_a_helper_source_that_is_not_an_importable_package_is_named(tmp_path):
+    course = _course(tmp_path, CONFIG.replace('"reference"', '"no_such_package_here"'), helpers=_helpers(["base"]))
+    with pytest.raises(BuildError, match=r"c\.Helpers\.source = 'no_such_package_here' is not a package"):
+        build_helpers(course, "a1")
 
 
 def test_every_built_package_of_the_course_is_git_ignored():
-    ignored = (REPO / ".gitignore").read_text().splitlines()
-    for spec in helper_specs(Course.at(EMBEDDED_COURSE)).values():
-        assert f"assignments/source/{spec.assignment}/{spec.package}/" in ignored
+    """By one pattern for all assignments, so that adding one adds no line (a test of issue 13's three places)."""
+    ignored = [line for line in (REPO / ".gitignore").read_text().splitlines() if line and not line.startswith("#")]
+    specs = helper_specs(Course.at(EMBEDDED_COURSE))
+    assert specs
+    for spec in specs.values():
+        built = f"assignments/source/{spec.assignment}/{spec.package}/"
+        assert any(fnmatch.fnmatch(built, pattern) for pattern in ignored), built
+    assert not any(spec.assignment in line for line in ignored for spec in specs.values())
 
 
 def test_the_backprop_solution_ships_only_after_backprop():
@@ -219,11 +244,20 @@ def test_the_backprop_solution_ships_only_after_backprop():
         assert "network" in specs["backprop"].withhold and "network" not in specs["backprop"].ship
 
 
-def test_command_line_builds_and_reports_errors(tmp_path, capsys, monkeypatch):
-    course = _course(tmp_path, _manifest(["base"]))
-    monkeypatch.setattr(build, "REFERENCE_DIR", _reference(tmp_path, MODULES))
+def test_command_line_builds_from_the_named_package_and_reports_errors(tmp_path, capsys, monkeypatch):
+    package = tmp_path / "lib_path" / "course_lib_for_build_test"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    for name, text in MODULES.items():
+        (package / f"{name}.py").write_text(text.replace("reference", package.name))
+    monkeypatch.syspath_prepend(str(package.parent))
+    config = CONFIG.replace('"reference"', f'"{package.name}"')
+    course = _course(tmp_path, config, helpers=_helpers(["base", "uses"]))
     assert build.main(["--course", str(course.root)]) == 0
     assert "a1:" in capsys.readouterr().out
+    built = course.directory("source", "a1") / "lib"
+    assert "from .base import X" in (built / "uses.py").read_text()
+    assert f"copied from {package.name}" in (built / "__init__.py").read_text()
     assert build.main(["--course", str(tmp_path / "missing")]) == 1
     assert "does not exist" in capsys.readouterr().err
 
@@ -250,7 +284,7 @@ def _parse_network_in_threads(monkeypatch, lock) -> list[BaseException]:
         for _ in range(30):
             _ = [_YieldsWhenCollected() for _ in range(2)]
             try:
-                build.reference_imports(source, "network.py")
+                build.package_imports(source, "reference", "network.py")
             except SystemError as error:
                 failures.append(error)
 

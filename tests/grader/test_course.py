@@ -91,7 +91,8 @@ def test_a_scratch_copy_has_the_sources_and_its_own_gradebook(course: Path, tmp_
     assert copy.course_id == original.course_id == "tiny"
     assert copy.assignments() == [ASSIGNMENT]
     assert (copy.source_dir(ASSIGNMENT) / "helper.py").read_text() == "GREETING = 'hello'\n"
-    assert sorted(p.name for p in copy.root.iterdir()) == ["nbgrader_config.py", "source"]
+    assert sorted(p.name for p in copy.root.iterdir()) == ["grading", "nbgrader_config.py", "source"]
+    assert (copy.root / "grading" / ASSIGNMENT / "mistakes.py").is_file()  # the grading folder comes along
     with quiet_sqlalchemy(), copy.gradebook() as gb:
         assert gb.assignments == []  # a fresh gradebook, not the course's (where ps1 is released)
     with pytest.raises(UsageError, match="already exists"):

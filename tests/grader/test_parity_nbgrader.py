@@ -1,8 +1,8 @@
 """Does ``grader autograde`` (the fork engine) grade every assignment exactly as ``nbgrader autograde`` does?
 
 For every assignment of the course (the folders of ``source/``) and every submission the course is checked with (the
-instructor's solution, the blank release and each mutant of `grader.mutants`), the same submissions are graded by
-real ``nbgrader autograde`` (one call per assignment: the session's run of tests/real_nbgrader.py, which
+instructor's solution, the blank release and each mutant of the course's mistake library), the same submissions are
+graded by real ``nbgrader autograde`` (one call per assignment: the session's run of tests/real_nbgrader.py, which
 tests/assignments/test_nbgrader.py reads too) into one copy of the released course, and by ``grader autograde
 --executor fork`` into another. Compared: the gradebook rows (points per grade cell, manual-grading flags,
 automatic comments), the error name and message of every error output, the printed output of every test cell, and
@@ -32,7 +32,7 @@ import pytest
 from nbgrader.api import Gradebook
 from traitlets.config.loader import PyFileConfigLoader
 
-from grader.mutants import mutants_for
+from tests.assignments.specs import mutants_for
 from tests.real_nbgrader import ASSIGNMENTS, BLANK, SOLUTION, NbgraderRun
 
 pytestmark = pytest.mark.slow

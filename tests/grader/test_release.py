@@ -39,17 +39,17 @@ def test_release_strips_solutions_and_hidden_tests_and_reports_the_points(unrele
 
 @pytest.mark.slow
 def test_release_runs_the_build_step_first(unreleased: Path) -> None:
-    """Is the helper package named in the course's manifest built into source/ and released with the notebook?"""
+    """Is the helper package named in the course's settings built into source/ and released with the notebook, and
+    is the grading folder never released?"""
     pytest.importorskip("grader.build")
     config = unreleased / "nbgrader_config.py"
-    config.write_text(
-        config.read_text() + 'c.Helpers.package = "nnlib"\n'
-        'c.Helpers.assignments = {"ps1": {"ship": ["activations"], "withhold": []}}\n'
-    )
+    config.write_text(config.read_text() + 'c.Helpers.package = "nnlib"\nc.Helpers.source = "reference"\n')
+    (unreleased / "grading" / ASSIGNMENT / "assignment.toml").write_text('[helpers]\nship = ["activations"]\n')
     [item] = release.run(course=unreleased).assignments
     assert (unreleased / "source" / ASSIGNMENT / "nnlib" / "activations.py").is_file()
     assert "nnlib/activations.py" in item.files
     assert "helpers built" in item.build_note
+    assert not [f for f in item.files if f.endswith(("mistakes.py", "assignment.toml"))]  # grading/ stays home
 
 
 @pytest.mark.slow

@@ -9,10 +9,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import cli, validate
+from grader import cli
 from grader.grades import CellGrade
 from grader.validate import judge_blank, judge_mutant, judge_solution
-from tests.grader.conftest import ASSIGNMENT, CUBE_WRONG, PS1_MUTANTS, cell, ps1_mutant
+from tests.grader.conftest import ASSIGNMENT, CUBE_WRONG, PS1_MUTANTS, cell, ps1_mutant, write_mistakes
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -33,8 +33,8 @@ def rows(out: str) -> dict[str, tuple[str, str]]:
 
 
 @pytest.mark.slow
-def test_a_sound_assignment_validates_and_the_course_is_untouched(course: Path, monkeypatch, capsys) -> None:
-    monkeypatch.setattr(validate, "mutants_for", lambda name: list(PS1_MUTANTS))
+def test_a_sound_assignment_validates_and_the_course_is_untouched(course: Path, capsys) -> None:
+    """ps1's mistake library is its grading/ps1/mistakes.py (tests/grader/conftest.py writes PS1_MUTANTS there)."""
     before = snapshot(course)
     assert cli.main(["validate", "--course", str(course), "--no-progress"]) == 0
     out = capsys.readouterr().out
@@ -50,7 +50,7 @@ def test_a_sound_assignment_validates_and_the_course_is_untouched(course: Path, 
 
 
 @pytest.mark.slow
-def test_mutants_that_miss_their_targets_fail_validation(course: Path, monkeypatch, capsys) -> None:
+def test_mutants_that_miss_their_targets_fail_validation(course: Path, capsys) -> None:
     broken = [
         ps1_mutant("misses_target", "cube", CUBE_WRONG, ("test_square",), ("square",)),
         ps1_mutant("wrong_words", "cube", CUBE_WRONG, ("test_cube",), ("transposed",)),
@@ -58,7 +58,7 @@ def test_mutants_that_miss_their_targets_fail_validation(course: Path, monkeypat
         ps1_mutant("no_such_cell", "cubes", CUBE_WRONG, ("test_cube",), ("cube",)),
         PS1_MUTANTS[0],
     ]
-    monkeypatch.setattr(validate, "mutants_for", lambda name: broken)
+    write_mistakes(course, broken)
     assert cli.main(["validate", ASSIGNMENT, "--course", str(course), "--no-progress"]) == 1
     out = capsys.readouterr().out
     table = rows(out)
@@ -72,13 +72,13 @@ def test_mutants_that_miss_their_targets_fail_validation(course: Path, monkeypat
 
 
 @pytest.mark.slow
-def test_a_wrong_solution_and_a_blank_release_that_scores_fail_validation(course: Path, monkeypatch, capsys) -> None:
+def test_a_wrong_solution_and_a_blank_release_that_scores_fail_validation(course: Path, capsys) -> None:
     source = course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     nb = nbformat.read(source, as_version=4)
     cell(nb, "cube").source = "def cube(x):\n    ### BEGIN SOLUTION\n    return x * 3\n    ### END SOLUTION"
     cell(nb, "test_square").source = "assert True  # passes whatever was written"
     nbformat.write(nb, source)
-    monkeypatch.setattr(validate, "mutants_for", lambda name: [])
+    (course / "grading" / ASSIGNMENT / "mistakes.py").unlink()  # no mistake library: solution and blank only
     assert cli.main(["validate", "--course", str(course), "--no-progress"]) == 1
     out = capsys.readouterr().out
     assert "FAILED ps1 solution: not full marks: test_cube 0/1 (AssertionError: cube(2) should be 8)" in out

@@ -25,7 +25,7 @@ from grader.engine import Job, Limits, LocalForkExecutor
 from grader.engine import sandbox as sandbox_module
 from grader.engine.local import EngineStartError
 from grader.engine.sandbox import JOBS_DIR, NOTEBOOK_HOME, Sandbox, SandboxError, SandboxWarning, scrub_env
-from grader.engine.server import DEFAULT_PRELOAD
+from grader.grading import DEFAULT_PRELOAD, EngineSettings
 
 
 def _bwrap_problem() -> str:
@@ -441,7 +441,7 @@ def test_a_python_environment_under_tmp_runs_sandboxed_and_shows_nothing_else_of
             f"print((sys.prefix, tmp_probe.late.VALUE, ro, sorted(os.listdir({folder!r})),\n"
             "       [p for p in paths if os.path.exists(p)], os.path.exists('/tmp/mine.txt')))")
         with LocalForkExecutor(jobs=1, sandbox="bwrap", python=str(python),
-                               preload=[*DEFAULT_PRELOAD, "tmp_probe"]) as executor:
+                               course=EngineSettings(preload=(*DEFAULT_PRELOAD, "tmp_probe"))) as executor:
             result = executor.run(Job("under-tmp", nb, str(course)))
         errors = [o for o in result.notebook.cells[0].outputs if o.output_type == "error"]
         assert result.status == "ok" and not errors, result.message + outputs(result)

@@ -9,13 +9,12 @@ derivative taken at A instead of Z, one-sided differences, ...) the message name
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from grader.checks.common import as_float_array, call_student, fail, quiet
+from grader.checks import as_float_array, as_number, call_student, fail, quiet
 from reference.activations import get_activation
 from reference.gradcheck import numerical_gradient as centered_differences
 from reference.gradcheck import relative_error
@@ -107,7 +106,7 @@ def _linear_z(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     return cache.Z[1]
 
 
-def check_linear_forward(fn: Callable[..., Any]) -> None:
+def linear_forward(fn: Callable[..., Any]) -> None:
     """Z = W A_prev + b of shape (n, m) and cache = (A_prev, W, b), inputs untouched, on unseen layer sizes."""
     name = "linear_forward"
     for k, (n_prev, n, m) in enumerate(LINEAR_CASES):
@@ -183,7 +182,7 @@ def _linear_outputs(out: Any, n_prev: int, n: int, m: int, name: str) -> dict[st
     }
 
 
-def check_linear_backward(fn: Callable[..., Any], aspect: str) -> None:
+def linear_backward(fn: Callable[..., Any], aspect: str) -> None:
     """``shapes``: dA_prev (n_prev, m), dW (n, n_prev), db (n, 1); ``values``: the chain rule, checked against
     centered differences, with no 1/m (dZ already holds it) and the inputs untouched."""
     if aspect not in LINEAR_BACKWARD_ASPECTS:
@@ -253,7 +252,7 @@ def _activation_variants(activation: str, dA: np.ndarray, Z: np.ndarray) -> Vari
     return variants
 
 
-def check_activation_backward(fn: Callable[..., Any], activation: str) -> None:
+def activation_backward(fn: Callable[..., Any], activation: str) -> None:
     """dZ = dA * g'(Z) for ``activation`` ("sigmoid", "relu" or "tanh"), dA and Z untouched."""
     if activation not in ("sigmoid", "relu", "tanh"):
         raise ValueError(f"unknown activation {activation!r}; known: relu, sigmoid, tanh")
@@ -299,7 +298,7 @@ def _notebook_caches(params: Mapping[str, np.ndarray], cache: Cache) -> list[tup
     return [((cache.A[l - 1], params[f"W{l}"], params[f"b{l}"]), cache.Z[l]) for l in range(1, L + 1)]
 
 
-def check_model_forward(fn: Callable[..., Any]) -> None:
+def model_forward(fn: Callable[..., Any]) -> None:
     """A_L of the reference's forward pass and caches[l-1] = ((A_prev, W_l, b_l), Z_l), inputs untouched."""
     name = "model_forward"
     for k in range(len(MODEL_CASES)):
@@ -367,7 +366,7 @@ def _grad_arrays(value: Any, params: Mapping[str, np.ndarray], function: str) ->
     return out
 
 
-def check_model_backward(fn: Callable[..., Any], aspect: str) -> None:
+def model_backward(fn: Callable[..., Any], aspect: str) -> None:
     """``shapes``: grads holds dW_l (n_l, n_(l-1)) and db_l (n_l, 1) for every layer; ``values``: the gradients of
     the mean binary cross-entropy, against the reference's backward pass and against centered differences, with AL,
     Y and the caches untouched."""
@@ -530,7 +529,7 @@ def _numerical_variants(f: Callable[[np.ndarray], float], x: np.ndarray, eps: fl
     }
 
 
-def check_numerical_gradient(fn: Callable[..., Any], aspect: str) -> None:
+def numerical_gradient(fn: Callable[..., Any], aspect: str) -> None:
     """``values``: centered differences, one entry at a time, with the eps it is given and an array shaped like
     x; ``input``: x is exactly the same after the call and f is always called with an array shaped like x."""
     if aspect not in NUMERICAL_ASPECTS:
@@ -593,15 +592,6 @@ def check_numerical_gradient(fn: Callable[..., Any], aspect: str) -> None:
         )
 
 
-def as_number(value: Any, function: str) -> float:
-    """A plain float from a Python or NumPy real number (or a 0-d array); anything else fails with a message."""
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
-        fail(function, f"must return one number (a float); got a {type(value).__name__}")
-    return float(value)
-
-
 def _relative_variants(g: np.ndarray, h: np.ndarray) -> dict[str, tuple[float, str]]:
     ng, nh, nd = np.linalg.norm(g), np.linalg.norm(h), np.linalg.norm(g - h)
     with quiet():
@@ -620,7 +610,7 @@ def _relative_variants(g: np.ndarray, h: np.ndarray) -> dict[str, tuple[float, s
         }
 
 
-def check_relative_difference(fn: Callable[..., Any]) -> None:
+def relative_difference(fn: Callable[..., Any]) -> None:
     """||g − g̃|| / (||g|| + ||g̃||) with Frobenius norms, 0.0 when both are zero, on unseen arrays."""
     name = "relative_difference"
     rng = np.random.default_rng(7600)

@@ -1,15 +1,19 @@
-"""grader/checks/backprop.py: does each check accept correct implementations written in other ways than the
+"""assignments/grading/backprop/checks.py: does each check accept correct implementations written in other ways than the
 notebook's, and answer anything else (garbage, exceptions, warnings, objects equal to everything) with an
 AssertionError that says what is wrong, never with a crash or an escaped warning?"""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
+from bad_answers import BAD, assert_fails_quietly, assert_mutant_functions_fail, raises
+from course_checks import checks
 
-from grader import checks
 from reference.activations import get_activation
-from tests.grader.bad_answers import BAD, assert_fails_quietly, assert_mutant_functions_fail, raises
+
+BACKPROP = checks("backprop")
 
 
 def _linear_forward(A_prev, W, b):
@@ -83,24 +87,24 @@ def _relative_difference(grad, grad_approx):
 
 
 CORRECT = {
-    "linear_forward": (_linear_forward, lambda fn: checks.check_linear_forward(fn)),
+    "linear_forward": (_linear_forward, lambda fn: BACKPROP.run("linear_forward", fn)),
     "linear_backward": (
         _linear_backward,
-        lambda fn: [checks.check_linear_backward(fn, a) for a in ("shapes", "values")],
+        lambda fn: [BACKPROP.run("linear_backward", fn, a) for a in ("shapes", "values")],
     ),
-    "relu_backward": (_relu_backward, lambda fn: checks.check_activation_backward(fn, "relu")),
-    "sigmoid_backward": (_sigmoid_backward, lambda fn: checks.check_activation_backward(fn, "sigmoid")),
-    "tanh_backward": (_tanh_backward, lambda fn: checks.check_activation_backward(fn, "tanh")),
-    "model_forward": (_model_forward, lambda fn: checks.check_model_forward(fn)),
+    "relu_backward": (_relu_backward, lambda fn: BACKPROP.run("activation_backward", fn, "relu")),
+    "sigmoid_backward": (_sigmoid_backward, lambda fn: BACKPROP.run("activation_backward", fn, "sigmoid")),
+    "tanh_backward": (_tanh_backward, lambda fn: BACKPROP.run("activation_backward", fn, "tanh")),
+    "model_forward": (_model_forward, lambda fn: BACKPROP.run("model_forward", fn)),
     "model_backward": (
         _model_backward_shortcut,
-        lambda fn: [checks.check_model_backward(fn, a) for a in ("shapes", "values")],
+        lambda fn: [BACKPROP.run("model_backward", fn, a) for a in ("shapes", "values")],
     ),
     "numerical_gradient": (
         _numerical_gradient_flat,
-        lambda fn: [checks.check_numerical_gradient(fn, a) for a in ("values", "input")],
+        lambda fn: [BACKPROP.run("numerical_gradient", fn, a) for a in ("values", "input")],
     ),
-    "relative_difference": (_relative_difference, lambda fn: checks.check_relative_difference(fn)),
+    "relative_difference": (_relative_difference, lambda fn: BACKPROP.run("relative_difference", fn)),
 }
 
 
@@ -118,13 +122,13 @@ def test_anything_else_fails_with_an_assertion_and_nothing_escapes(name, bad, ca
 
 def test_an_exception_in_the_students_code_is_named_with_a_hint():
     with pytest.raises(AssertionError, match="not written yet"):
-        checks.check_linear_forward(raises)
+        BACKPROP.run("linear_forward", raises)
 
 
 def test_a_failing_call_is_shown_with_names_not_object_addresses():
     """Does the message show the call as a student would write it, f and array shapes, and no memory address?"""
     with pytest.raises(AssertionError) as caught:
-        checks.check_numerical_gradient(raises, "values")
+        BACKPROP.run("numerical_gradient", raises, "values")
     message = str(caught.value)
     assert "numerical_gradient(f, <array of shape" in message
     assert " at 0x" not in message
@@ -133,17 +137,17 @@ def test_a_failing_call_is_shown_with_names_not_object_addresses():
 def test_every_mutant_function_of_the_library_fails_the_check_of_its_target():
     """The same verdicts as the notebook runs, without a notebook: each wrong function meets its target's check."""
     calls = {
-        "test_linear_forward": lambda f: checks.check_linear_forward(f),
-        "test_linear_backward_shapes": lambda f: checks.check_linear_backward(f, "shapes"),
-        "test_linear_backward_values": lambda f: checks.check_linear_backward(f, "values"),
-        "test_sigmoid_backward": lambda f: checks.check_activation_backward(f, "sigmoid"),
-        "test_relu_backward": lambda f: checks.check_activation_backward(f, "relu"),
-        "test_tanh_backward": lambda f: checks.check_activation_backward(f, "tanh"),
-        "test_model_forward": lambda f: checks.check_model_forward(f),
-        "test_model_backward_values": lambda f: checks.check_model_backward(f, "values"),
-        "test_numerical_gradient_values": lambda f: checks.check_numerical_gradient(f, "values"),
-        "test_numerical_gradient_input": lambda f: checks.check_numerical_gradient(f, "input"),
-        "test_relative_difference": lambda f: checks.check_relative_difference(f),
+        "test_linear_forward": lambda f: BACKPROP.run("linear_forward", f),
+        "test_linear_backward_shapes": lambda f: BACKPROP.run("linear_backward", f, "shapes"),
+        "test_linear_backward_values": lambda f: BACKPROP.run("linear_backward", f, "values"),
+        "test_sigmoid_backward": lambda f: BACKPROP.run("activation_backward", f, "sigmoid"),
+        "test_relu_backward": lambda f: BACKPROP.run("activation_backward", f, "relu"),
+        "test_tanh_backward": lambda f: BACKPROP.run("activation_backward", f, "tanh"),
+        "test_model_forward": lambda f: BACKPROP.run("model_forward", f),
+        "test_model_backward_values": lambda f: BACKPROP.run("model_backward", f, "values"),
+        "test_numerical_gradient_values": lambda f: BACKPROP.run("numerical_gradient", f, "values"),
+        "test_numerical_gradient_input": lambda f: BACKPROP.run("numerical_gradient", f, "input"),
+        "test_relative_difference": lambda f: BACKPROP.run("relative_difference", f),
     }
     assert_mutant_functions_fail("backprop", calls, at_least=12)
 
@@ -151,9 +155,9 @@ def test_every_mutant_function_of_the_library_fails_the_check_of_its_target():
 @pytest.mark.parametrize(
     ("check", "aspect"),
     [
-        (checks.check_linear_backward, "gradients"),
-        (checks.check_model_backward, "all"),
-        (checks.check_numerical_gradient, "speed"),
+        (partial(BACKPROP.run, "linear_backward"), "gradients"),
+        (partial(BACKPROP.run, "model_backward"), "all"),
+        (partial(BACKPROP.run, "numerical_gradient"), "speed"),
     ],
 )
 def test_unknown_aspects_list_the_known_ones(check, aspect):
@@ -163,4 +167,4 @@ def test_unknown_aspects_list_the_known_ones(check, aspect):
 
 def test_unknown_activations_list_the_known_ones():
     with pytest.raises(ValueError, match="known: relu, sigmoid, tanh"):
-        checks.check_activation_backward(_relu_backward, "softmax")
+        BACKPROP.run("activation_backward", _relu_backward, "softmax")

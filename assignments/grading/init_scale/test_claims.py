@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from notebook_runner import cell_source
 
-from grader.checks import ANSWERS
-from grader.submissions import solution_sources
+from grader.submissions import cell_source, solution_sources
 from reference.activations import sigmoid
 from reference.experiments import std_profile
 from reference.init import initialize
@@ -20,12 +18,7 @@ from reference.network import accuracy, forward
 from reference.symmetry import dead_units
 from reference.train import train
 
-
-@pytest.fixture(scope="module")
-def assignment() -> str:
-    return "init_scale"
-
-
+from .answers import ANSWERS
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import numpy as np
 
 from grader.mutants import MutantSet
 
-MUTANTS = MutantSet("backprop")
+MUTANTS = MutantSet()
 
 # --- linear_forward / linear_backward -----------------------------------------------------------------------------
 

@@ -1,17 +1,17 @@
-"""The library of typical mistakes: wrong code a student might write, one entry per mistake, per assignment.
+"""The machinery of a mistake library: wrong code a student might write, one entry per mistake.
 
-A :class:`Mutant` names a mistake, says which solution cell of which assignment its wrong code replaces and which
-test cells must lose points because of it, and which words the failure message must contain (so that the grading
-names the mistake rather than merely failing). Each assignment has one module here that fills a :class:`MutantSet`;
-wrong functions are written as real Python functions (linted, and callable by fast tests without a notebook) and
-turned into cell code by renaming them to the function the notebook expects.
+A :class:`Mutant` names a mistake, says which solution cell of its assignment its wrong code replaces and which test
+cells must lose points because of it, and which words the failure message must contain (so that the grading names
+the mistake rather than merely failing). An assignment's library is ``MUTANTS = MutantSet()`` in the ``mistakes.py``
+of its grading folder (`grader.grading.mutants_for` loads it); wrong functions are written as real Python functions
+(linted, and callable by fast tests without a notebook) and turned into cell code by renaming them to the function
+the notebook expects.
 
-``grader validate`` and the tests build one submission per mutant with :func:`grader.submissions.mutant_submission`.
+``grader validate`` builds one submission per mutant with :func:`grader.submissions.mutant_submission`.
 """
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import re
 import textwrap
@@ -26,7 +26,7 @@ class Mutant:
     name: str
     """Named after the mistake, unique across the course, e.g. ``he_fan_out``."""
     assignment: str
-    """The assignment whose notebook it applies to."""
+    """The assignment whose notebook it applies to (filled in from the grading folder it is defined in)."""
     cell: str
     """grade_id of the solution cell whose whole source :attr:`code` replaces."""
     code: str
@@ -42,15 +42,17 @@ class Mutant:
 
 
 class MutantSet:
-    """The mutants of one assignment, filled by decorators (:meth:`function`) and calls (:meth:`code`)."""
+    """The mutants of one assignment, filled by decorators (:meth:`function`) and calls (:meth:`code`).
 
-    def __init__(self, assignment: str) -> None:
+    ``assignment`` may stay empty: the grading folder the set is defined in names the assignment."""
+
+    def __init__(self, assignment: str = "") -> None:
         self.assignment = assignment
         self.mutants: list[Mutant] = []
 
     def _add(self, mutant: Mutant) -> None:
         if any(m.name == mutant.name for m in self.mutants):
-            raise ValueError(f"mutant {mutant.name!r} is defined twice in {self.assignment}")
+            raise ValueError(f"mutant {mutant.name!r} is defined twice in {self.assignment or 'this library'}")
         if not mutant.targets or not mutant.expect:
             raise ValueError(f"mutant {mutant.name!r} needs at least one target test cell and one expected word")
         self.mutants.append(mutant)
@@ -95,34 +97,3 @@ def function_source(fn: Callable, *, rename_to: str) -> str:
     start = next(i for i, line in enumerate(lines) if line.startswith("def "))
     source = "\n".join(lines[start:]) + "\n"
     return re.sub(rf"^def {re.escape(fn.__name__)}\(", f"def {rename_to}(", source, count=1)
-
-
-MODULES: tuple[str, ...] = ("backprop", "init_symmetry", "init_scale")
-"""One module per assignment under grader/mutants/, each defining ``MUTANTS: MutantSet``."""
-
-
-def _load() -> dict[str, Mutant]:
-    registry: dict[str, Mutant] = {}
-    for module in MODULES:
-        for mutant in importlib.import_module(f"{__name__}.{module}").MUTANTS.mutants:
-            if mutant.name in registry:
-                raise ValueError(f"mutant name {mutant.name!r} is used by two assignments")
-            registry[mutant.name] = mutant
-    return registry
-
-
-MUTANTS: dict[str, Mutant] = _load()
-"""Every mutant of the course by name."""
-
-
-def get_mutant(name: str) -> Mutant:
-    """The mutant called ``name``; a ValueError lists the known names otherwise."""
-    try:
-        return MUTANTS[name]
-    except KeyError:
-        raise ValueError(f"unknown mutant {name!r}; known: {', '.join(sorted(MUTANTS))}") from None
-
-
-def mutants_for(assignment: str) -> list[Mutant]:
-    """The mutants of ``assignment`` in the order they are defined (empty for an assignment without any)."""
-    return [m for m in MUTANTS.values() if m.assignment == assignment]

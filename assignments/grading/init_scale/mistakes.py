@@ -12,7 +12,7 @@ import numpy as np
 
 from grader.mutants import MutantSet
 
-MUTANTS = MutantSet("init_scale")
+MUTANTS = MutantSet()
 
 # --- layer_std_profile ----------------------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.common import call_student, fail
+from grader.checks import call_student, fail
 from reference.symmetry import duplicate_units
 
 
@@ -176,7 +176,7 @@ def as_groups(value: Any, function: str) -> list[list[int]]:
     return groups
 
 
-def check_duplicate_finder(fn: Callable[..., Any], aspect: str) -> None:
+def duplicate_finder(fn: Callable[..., Any], aspect: str) -> None:
     """Run ``fn(W, b, W_next, tol)`` on the planted layers of one aspect and compare with the reference."""
     name = "find_duplicate_units"
     cases = _duplicate_cases()

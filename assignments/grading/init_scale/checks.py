@@ -1,5 +1,6 @@
 """Checks of the ``init_scale`` assignment: the std profile of a deep network, orthogonal init and the fraction of
-dead ReLU units (its He init with a leaky-ReLU gain is judged by :mod:`grader.checks.inits`, scheme ``he_leaky``).
+dead ReLU units; its He init with a leaky-ReLU gain is judged by the init checks of ``common/inits.py`` (``shapes``,
+``spread``, ``randomness``, ``training``), scheme ``he_leaky``.
 
 The truth comes from ``reference/``: ``experiments.std_profile``, ``symmetry.dead_units`` and the orthogonality
 W Wᵀ = gain²·I that ``init.orthogonal`` guarantees. Known mistakes are recognised by what they return, so that the
@@ -15,12 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.backprop import as_number
-from grader.checks.common import as_float_array, call_student, fail
-from reference.experiments import std_profile
+from grader.checks import as_float_array, as_number, call_student, fail
+from reference.experiments import std_profile as reference_profile
 from reference.init import initialize
 from reference.network import forward
 from reference.symmetry import dead_units
+
+from ..common.inits import randomness, shapes, spread, training
+
+__all__ = ["dead_fraction", "orthogonal", "randomness", "shapes", "spread", "std_profile", "training"]
 
 # --- layer_std_profile ----------------------------------------------------------------------------------------------
 
@@ -95,13 +99,13 @@ def _profile_variants(
             "(units and examples together): np.std(Z)",
         ),
         "no activation": (
-            std_profile(params, X, ["linear"] * L),
+            reference_profile(params, X, ["linear"] * L),
             "you did not apply the activation between the layers: layer l + 1 receives A_l = g(Z_l), not Z_l",
         ),
     }
 
 
-def check_std_profile(fn: Callable[..., Any], aspect: str) -> None:
+def std_profile(fn: Callable[..., Any], aspect: str) -> None:
     """``shape``: one number per layer, init_fn called once with the layer sizes and the rng given; ``values``: the
     std of every layer's pre-activations Z_l over all its entries, as reference.experiments.std_profile."""
     if aspect not in PROFILE_ASPECTS:
@@ -140,7 +144,7 @@ def check_std_profile(fn: Callable[..., Any], aspect: str) -> None:
             continue
         params = initialize(list(dims), np.random.default_rng(seed), **kw)
         acts = [activation] * L
-        truth = std_profile(params, X, acts)
+        truth = reference_profile(params, X, acts)
         if np.allclose(got, truth, rtol=1e-9, atol=0):
             continue
         for wrong, message in _profile_variants(params, X, acts).values():
@@ -188,7 +192,7 @@ def _gram(W: np.ndarray) -> np.ndarray:
     return W @ W.T if W.shape[0] <= W.shape[1] else W.T @ W
 
 
-def check_orthogonal(fn: Callable[..., Any], aspect: str) -> None:
+def orthogonal(fn: Callable[..., Any], aspect: str) -> None:
     """``shape``: float64 of the shape asked, wide and tall included; ``values``: W Wᵀ = gain²·I (rows <= cols) or
     Wᵀ W = gain²·I (rows >= cols) for several gains; ``randomness``: rng only, and uniformly distributed signs."""
     if aspect not in ORTHOGONAL_ASPECTS:
@@ -365,7 +369,7 @@ def _dead_variants(params: dict[str, np.ndarray], X: np.ndarray) -> dict[str, tu
     }
 
 
-def check_dead_fraction(fn: Callable[..., Any], aspect: str) -> None:
+def dead_fraction(fn: Callable[..., Any], aspect: str) -> None:
     """``values``: dead hidden units / hidden units, pooled over layers 1..L-1 (ReLU), on planted networks;
     ``edges``: Z exactly 0 counts as dead, a single example works. The truth is reference.symmetry.dead_units."""
     if aspect not in DEAD_ASPECTS:

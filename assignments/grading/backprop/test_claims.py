@@ -11,22 +11,15 @@ import math
 
 import numpy as np
 import pytest
-from notebook_runner import cell_source
 
-from grader.checks import ANSWERS
-from grader.submissions import solution_sources
+from grader.submissions import cell_source, solution_sources
 from reference.gradcheck import numerical_gradient, relative_error
 from reference.init import initialize
 from reference.losses import compute_loss
 from reference.network import accuracy, backward, forward
 from reference.train import train
 
-
-@pytest.fixture(scope="module")
-def assignment() -> str:
-    return "backprop"
-
-
+from .answers import ANSWERS
 
 
 @pytest.fixture(scope="module")

@@ -51,7 +51,7 @@ def assert_fails_quietly(check: Callable[[Any], Any], bad: Callable[..., Any], n
 def assert_mutant_functions_fail(assignment: str, calls: dict[str, Callable[[Any], Any]], at_least: int) -> None:
     """Every mutant function of ``assignment`` (at least ``at_least`` of them) fails the check its target test cell
     makes (``calls``: grade_id -> check), with a message holding each of the mutant's ``expect`` words."""
-    from grader.mutants import mutants_for
+    from specs import mutants_for
 
     functions = [m for m in mutants_for(assignment) if m.function is not None]
     assert len(functions) >= at_least

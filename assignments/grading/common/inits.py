@@ -10,11 +10,13 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.common import as_params, call_student, fail, quiet
-from grader.checks.init_specs import InitSpec, Mistake, Spread, get_spec
+from grader.checks import call_student, fail, quiet
 from reference.data import circles
 from reference.symmetry import duplicate_units
 from reference.train import train
+
+from .init_specs import InitSpec, Mistake, Spread, get_spec
+from .params import as_params
 
 
 def _init(spec: InitSpec, fn: Callable[..., Any], layer_dims: Sequence[int], seed: int | None = 0, **kw: float):
@@ -28,7 +30,7 @@ def _init(spec: InitSpec, fn: Callable[..., Any], layer_dims: Sequence[int], see
 
 
 SHAPE_CASES: tuple[tuple[int, ...], ...] = ((3, 4, 1), (5, 3, 2, 1), (2, 1), (4, 6, 6, 2))
-"""layer_dims :func:`check_shapes` tries: several depths, square and non-square layers."""
+"""layer_dims :func:`shapes` tries: several depths, square and non-square layers."""
 
 
 def _describe(values: np.ndarray) -> str:
@@ -36,7 +38,7 @@ def _describe(values: np.ndarray) -> str:
     return f"values as large as {largest:.3g} (std {values.std():.3g})"
 
 
-def check_shapes(fn: Callable[..., Any], scheme: str) -> None:
+def shapes(fn: Callable[..., Any], scheme: str) -> None:
     """Keys, shapes (n_l, n_(l-1)) and (n_l, 1), float64, and the parts that must be exactly zero."""
     spec = get_spec(scheme)
     for dims in SHAPE_CASES:
@@ -112,11 +114,11 @@ def _judge_spread(
 
 
 SPREAD_DIMS = {"W": (400, 100, 50), "b": (2, 3000, 1000)}
-"""layer_dims :func:`check_spread` draws from: n_(l-1) != n_l so that fan_in and fan_out mix-ups show, and enough
+"""layer_dims :func:`spread` draws from: n_(l-1) != n_l so that fan_in and fan_out mix-ups show, and enough
 numbers (40,000 in W1) for a tolerance of a few percent on the std."""
 
 
-def check_spread(fn: Callable[..., Any], scheme: str) -> None:
+def spread(fn: Callable[..., Any], scheme: str) -> None:
     """Mean 0 and the std of the scheme (its formula, ``scale`` or ``negative_slope`` honoured), normal not uniform,
     in every layer."""
     spec = get_spec(scheme)
@@ -165,7 +167,7 @@ def _same_state(a: tuple, b: tuple) -> bool:
     return a[0] == b[0] and np.array_equal(a[1], b[1]) and tuple(a[2:]) == tuple(b[2:])
 
 
-def check_randomness(fn: Callable[..., Any], scheme: str) -> None:
+def randomness(fn: Callable[..., Any], scheme: str) -> None:
     """The random parts have pairwise different rows (symmetry broken), the result depends on ``rng`` only (not on
     np.random's global state, not on a generator made inside) and every layer draws fresh numbers from that rng."""
     spec = get_spec(scheme)
@@ -212,13 +214,13 @@ def check_randomness(fn: Callable[..., Any], scheme: str) -> None:
 
 
 TRAINING = {"layer_dims": (2, 10, 5, 1), "activations": ("relu", "relu", "sigmoid"), "n": 200, "lr": 0.3, "steps": 300}
-"""The reference network :func:`check_training` trains from the student's init (circles data)."""
+"""The reference network :func:`training` trains from the student's init (circles data)."""
 TRAINING_SEEDS = (3, 4)
 """Two inits per check: the loss must fall in at least one run (a correct Xavier init fails to in about 1 run in
 200), and no run may keep duplicate units."""
 
 
-def check_training(fn: Callable[..., Any], scheme: str) -> None:
+def training(fn: Callable[..., Any], scheme: str) -> None:
     """Training the reference 2-10-5-1 ReLU net on circles from the student's init leaves no duplicate units in
     any hidden layer and lowers the loss by at least a tenth."""
     spec = get_spec(scheme)

@@ -13,13 +13,14 @@ import math
 import numpy as np
 import pytest
 
-from grader.checks import ANSWERS
 from grader.submissions import solution_sources
 from reference.data import circles
 from reference.init import initialize
 from reference.network import accuracy, loss_and_grads
 from reference.symmetry import duplicate_units, weight_rank
 from reference.train import train
+
+from .answers import ANSWERS
 
 INITS = {
     "zeros": {"weights": "zeros"},
@@ -36,12 +37,6 @@ SOLUTION_CALLS = {
     "he": "initialize_parameters_he(LAYER_DIMS, rng)",
     "zero weights, random biases": "initialize_parameters_zero_weights_random_bias(LAYER_DIMS, rng)",
 }
-
-
-@pytest.fixture(scope="module")
-def assignment() -> str:
-    return "init_symmetry"
-
 
 
 @pytest.fixture(scope="module")

@@ -42,13 +42,13 @@ class InitSpec:
     bias_mistakes: tuple[Mistake, ...] = ()
     uses_rng: bool = True
     calls: tuple[dict[str, float], ...] = ({},)
-    """Keyword arguments :func:`check_spread` calls the function with (the default first)."""
+    """Keyword arguments :func:`~.inits.spread` calls the function with (the default first)."""
     default_scale: float = 1.0
     """The value the function uses when its :attr:`param` is not passed."""
     param: str = "scale"
     """The keyword argument the spread formulas read as their third argument (``scale``, ``negative_slope``)."""
     trains: bool = False
-    """Whether :func:`check_training` applies: the reference net must learn from it within a few hundred steps."""
+    """Whether :func:`~.inits.training` applies: the reference net must learn from it within a few hundred steps."""
 
 
 def _spread(formula: str, std: Callable[[int, int, float], float]) -> Spread:

@@ -1,5 +1,5 @@
-"""grader/checks/: does each check accept the reference, reject each known mistake with a message naming it, and
-never trust a student's object or let a student's warning escape?"""
+"""assignments/grading/init_symmetry/ and common/inits.py: does each check accept the reference, reject each known
+mistake with a message naming it, and never trust a student's object or let a student's warning escape?"""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ import warnings
 
 import numpy as np
 import pytest
+from course_checks import checks, module
 
-from grader import checks
-from grader.checks import duplicates
+from grader.course import EMBEDDED_COURSE, Course
 from reference.init import initialize
+
+INIT = checks("init_symmetry")
+init_specs = module("common.init_specs")
+duplicates = module("init_symmetry.duplicates")
 
 
 def _reference_init(scheme: str):
@@ -31,7 +35,7 @@ def _reference_init(scheme: str):
 
 def _init_with_std(scheme: str, std_of):
     """An init whose random part is N(0, std_of(fan_in, fan_out, scale)^2) and whose other part is zero."""
-    spec = checks.get_spec(scheme)
+    spec = init_specs.get_spec(scheme)
 
     def init(layer_dims, rng, scale=spec.default_scale):
         params = {}
@@ -46,19 +50,19 @@ def _init_with_std(scheme: str, std_of):
     return init
 
 
-RANDOM_SCHEMES = [name for name, spec in checks.INIT_SPECS.items() if spec.uses_rng]
+RANDOM_SCHEMES = [name for name, spec in init_specs.INIT_SPECS.items() if spec.uses_rng]
 
 
-@pytest.mark.parametrize("scheme", list(checks.INIT_SPECS))
+@pytest.mark.parametrize("scheme", list(init_specs.INIT_SPECS))
 def test_reference_inits_pass_every_check(scheme):
     """Is a correct init (the reference's) accepted by every check that applies to it?"""
     fn = _reference_init(scheme)
-    checks.check_shapes(fn, scheme)
+    INIT.run("shapes", fn, scheme)
     if scheme in RANDOM_SCHEMES:
-        checks.check_spread(fn, scheme)
-        checks.check_randomness(fn, scheme)
-    if checks.get_spec(scheme).trains:
-        checks.check_training(fn, scheme)
+        INIT.run("spread", fn, scheme)
+        INIT.run("randomness", fn, scheme)
+    if init_specs.get_spec(scheme).trains:
+        INIT.run("training", fn, scheme)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -76,12 +80,12 @@ def test_spread_check_accepts_other_correct_draws(seed):
             )
         }
 
-    checks.check_spread(he, "he")
+    INIT.run("spread", he, "he")
 
 
 MISTAKE_CASES = [
     pytest.param(scheme, mistake, id=f"{scheme}:{mistake.spread.formula}")
-    for scheme, spec in checks.INIT_SPECS.items()
+    for scheme, spec in init_specs.INIT_SPECS.items()
     for mistake in spec.weight_mistakes + spec.bias_mistakes
 ]
 
@@ -91,13 +95,13 @@ def test_every_known_spread_mistake_is_named(scheme, mistake):
     """Does an init with a known wrong std fail check_spread with that mistake's own message?"""
     fn = _init_with_std(scheme, mistake.spread.std)
     with pytest.raises(AssertionError, match=re.escape(mistake.message)):
-        checks.check_spread(fn, scheme)
+        INIT.run("spread", fn, scheme)
 
 
 @pytest.mark.parametrize("scheme", ["xavier", "he"])
 def test_uniform_weights_with_the_right_std_are_called_uniform(scheme):
     """Is a uniform draw with exactly the right std caught by its shape (kurtosis), not let through?"""
-    spec = checks.get_spec(scheme)
+    spec = init_specs.get_spec(scheme)
 
     def init(layer_dims, rng):
         params = {}
@@ -109,7 +113,7 @@ def test_uniform_weights_with_the_right_std_are_called_uniform(scheme):
         return params
 
     with pytest.raises(AssertionError, match="uniformly distributed"):
-        checks.check_spread(init, scheme)
+        INIT.run("spread", init, scheme)
 
 
 def test_shifted_weights_are_not_centred():
@@ -124,7 +128,7 @@ def test_shifted_weights_are_not_centred():
         }
 
     with pytest.raises(AssertionError, match="centred on 0"):
-        checks.check_spread(init, "he")
+        INIT.run("spread", init, "he")
 
 
 @pytest.mark.parametrize(
@@ -149,7 +153,7 @@ def test_shape_messages_name_the_cause(bad, words):
         return params
 
     with pytest.raises(AssertionError, match=re.escape(words)):
-        checks.check_shapes(init, "zeros")
+        INIT.run("shapes", init, "zeros")
 
 
 def test_layers_numbered_from_zero_get_a_hint():
@@ -158,7 +162,7 @@ def test_layers_numbered_from_zero_get_a_hint():
                 for l in range(1, len(layer_dims)) for p in "Wb"}  # fmt: skip
 
     with pytest.raises(AssertionError, match="numbered from 1"):
-        checks.check_shapes(init, "zeros")
+        INIT.run("shapes", init, "zeros")
 
 
 class AlwaysEqual:
@@ -186,13 +190,15 @@ class LyingArray(np.ndarray):
 
 def test_objects_that_equal_everything_do_not_pass():
     """Is a student's object never compared with its own __eq__ (answers, parameters, groups)?"""
-    for name in checks.ANSWERS:
-        with pytest.raises(AssertionError):
-            checks.check_answer(name, AlwaysEqual())
+    for assignment in Course.at(EMBEDDED_COURSE).assignments():
+        loaded = checks(assignment)
+        for name in loaded.answers:
+            with pytest.raises(AssertionError):
+                loaded.run(name, AlwaysEqual())
     with pytest.raises(AssertionError, match="NumPy array"):
-        checks.check_shapes(lambda dims: {f"{p}{l}": AlwaysEqual() for l in range(1, len(dims)) for p in "Wb"}, "zeros")
+        INIT.run("shapes", lambda dims: {f"{p}{l}": AlwaysEqual() for l in range(1, len(dims)) for p in "Wb"}, "zeros")
     with pytest.raises(AssertionError, match="list of groups"):
-        checks.check_duplicate_finder(lambda *a, **k: AlwaysEqual(), "rows_and_biases")
+        INIT.run("duplicate_finder", lambda *a, **k: AlwaysEqual(), "rows_and_biases")
 
 
 def test_an_ndarray_subclass_cannot_fake_its_dtype():
@@ -207,7 +213,7 @@ def test_an_ndarray_subclass_cannot_fake_its_dtype():
         }
 
     with pytest.raises(AssertionError, match="dtype int64"):
-        checks.check_shapes(init, "zeros")
+        INIT.run("shapes", init, "zeros")
 
 
 def test_str_subclass_answers_are_judged_by_their_characters():
@@ -218,8 +224,8 @@ def test_str_subclass_answers_are_judged_by_their_characters():
         __hash__ = str.__hash__
 
     with pytest.raises(AssertionError, match="'b' is not right"):
-        checks.check_answer("q2_symmetry_condition", Sneaky("b"))
-    checks.check_answer("q2_symmetry_condition", Sneaky("c"))
+        INIT.run("q2_symmetry_condition", Sneaky("b"))
+    INIT.run("q2_symmetry_condition", Sneaky("c"))
 
 
 @pytest.mark.parametrize(
@@ -242,26 +248,26 @@ def test_str_subclass_answers_are_judged_by_their_characters():
 def test_answer_types(name, value, ok):
     """Are harmless spellings accepted and type confusions (a string for a bool, a bool for an int) refused?"""
     if ok:
-        checks.check_answer(name, value)
+        INIT.run(name, value)
     else:
         with pytest.raises(AssertionError, match=name):
-            checks.check_answer(name, value)
+            INIT.run(name, value)
 
 
 def test_known_wrong_answers_get_their_own_explanation():
     with pytest.raises(AssertionError, match="W2 is still all zeros"):
-        checks.check_answer("q1_first_step_W1_moves", 1)
+        INIT.run("q1_first_step_W1_moves", 1)
     with pytest.raises(AssertionError, match="FEATURES"):
-        checks.check_answer("q3_columns_are_examples", True)
+        INIT.run("q3_columns_are_examples", True)
 
 
 def test_unknown_names_list_the_known_ones():
     with pytest.raises(ValueError, match=r"known: .*he"):
-        checks.get_spec("kaiming")
-    with pytest.raises(ValueError, match=r"known: .*q1_first_step_W1_moves"):
-        checks.check_answer("q9", 1)
+        init_specs.get_spec("kaiming")
+    with pytest.raises(LookupError, match=r"known: .*q1_first_step_W1_moves"):
+        INIT.run("q9", 1)
     with pytest.raises(ValueError, match="known: rows_and_biases"):
-        checks.check_duplicate_finder(lambda *a: [], "everything")
+        INIT.run("duplicate_finder", lambda *a: [], "everything")
 
 
 def test_student_warnings_and_stderr_do_not_escape(capfd):
@@ -276,8 +282,8 @@ def test_student_warnings_and_stderr_do_not_escape(capfd):
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # any escaping warning would raise here
-        checks.check_shapes(noisy, "he")
-        checks.check_randomness(noisy, "he")
+        INIT.run("shapes", noisy, "he")
+        INIT.run("randomness", noisy, "he")
     assert capfd.readouterr().err == ""
 
 
@@ -286,9 +292,9 @@ def test_errors_in_student_code_become_messages_with_hints():
         return {"W1": np.random.randn((layer_dims[1], layer_dims[0]))}
 
     with pytest.raises(AssertionError, match="separate numbers"):
-        checks.check_shapes(randn_tuple, "he")
+        INIT.run("shapes", randn_tuple, "he")
     with pytest.raises(AssertionError, match="not a function"):
-        checks.check_shapes(None, "he")
+        INIT.run("shapes", None, "he")
 
 
 def test_global_generator_is_detected_and_left_as_it_was():
@@ -305,7 +311,7 @@ def test_global_generator_is_detected_and_left_as_it_was():
         }
 
     with pytest.raises(AssertionError, match="global random generator"):
-        checks.check_randomness(he_global, "he")
+        INIT.run("randomness", he_global, "he")
     after = np.random.get_state()
     assert np.array_equal(after[1], state[1]) and after[2] == state[2]
 
@@ -315,7 +321,7 @@ def test_unseeded_private_generator_is_not_reproducible():
         return _reference_init("he")(layer_dims, np.random.default_rng())
 
     with pytest.raises(AssertionError, match="generator other than the rng"):
-        checks.check_randomness(he_fresh, "he")
+        INIT.run("randomness", he_fresh, "he")
 
 
 def test_training_check_rejects_constant_weights_and_accepts_he():
@@ -323,31 +329,31 @@ def test_training_check_rejects_constant_weights_and_accepts_he():
         return initialize(layer_dims, rng, weights="constant", value=0.3)
 
     with pytest.raises(AssertionError, match="identical units"):
-        checks.check_training(constant, "he")
-    checks.check_training(_reference_init("he"), "he")
+        INIT.run("training", constant, "he")
+    INIT.run("training", _reference_init("he"), "he")
 
 
 def _correct_finder(W, b, W_next=None, tol=1e-8):
     return duplicates._reference_groups(np.asarray(W), np.asarray(b), W_next, tol)
 
 
-@pytest.mark.parametrize("aspect", checks.DUPLICATE_ASPECTS)
+@pytest.mark.parametrize("aspect", duplicates.DUPLICATE_ASPECTS)
 def test_reference_finder_passes_every_aspect(aspect):
-    checks.check_duplicate_finder(_correct_finder, aspect)
+    INIT.run("duplicate_finder", _correct_finder, aspect)
 
 
-@pytest.mark.parametrize("mistake", list(checks.DUPLICATE_MISTAKES))
+@pytest.mark.parametrize("mistake", list(duplicates.DUPLICATE_MISTAKES))
 def test_every_known_finder_mistake_is_named_in_some_aspect(mistake):
     """Is each wrong finder caught, with its own message, by at least one aspect?"""
-    variant, message = checks.DUPLICATE_MISTAKES[mistake]
+    variant, message = duplicates.DUPLICATE_MISTAKES[mistake]
 
     def finder(W, b, W_next=None, tol=1e-8):
         return variant(W, b, W_next, tol)
 
     caught = []
-    for aspect in checks.DUPLICATE_ASPECTS:
+    for aspect in duplicates.DUPLICATE_ASPECTS:
         try:
-            checks.check_duplicate_finder(finder, aspect)
+            INIT.run("duplicate_finder", finder, aspect)
         except AssertionError as error:
             caught.append(str(error))
     assert any(message in text for text in caught), caught
@@ -358,16 +364,16 @@ def test_unsorted_groups_are_asked_to_be_sorted():
         return [sorted(g, reverse=True) for g in _correct_finder(W, b, W_next, tol)][::-1]
 
     with pytest.raises(AssertionError, match="sort the indices"):
-        checks.check_duplicate_finder(reversed_finder, "rows_and_biases")
+        INIT.run("duplicate_finder", reversed_finder, "rows_and_biases")
 
 
 def test_groups_may_be_tuples_or_arrays_of_integers():
     def finder(W, b, W_next=None, tol=1e-8):
         return [tuple(np.array(g)) for g in _correct_finder(W, b, W_next, tol)]
 
-    checks.check_duplicate_finder(finder, "rows_and_biases")
+    INIT.run("duplicate_finder", finder, "rows_and_biases")
     with pytest.raises(AssertionError, match="integers"):
-        checks.check_duplicate_finder(lambda W, b, W_next=None, tol=1e-8: [[0.5, 1]], "rows_and_biases")
+        INIT.run("duplicate_finder", lambda W, b, W_next=None, tol=1e-8: [[0.5, 1]], "rows_and_biases")
 
 
 def test_planted_cases_mean_what_their_stories_say():

@@ -11,7 +11,7 @@ import numpy as np
 
 from grader.mutants import MutantSet
 
-MUTANTS = MutantSet("init_symmetry")
+MUTANTS = MutantSet()
 
 # --- initialize_parameters_zeros ----------------------------------------------------------------------------------
 

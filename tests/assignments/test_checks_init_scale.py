@@ -1,17 +1,21 @@
-"""grader/checks/scale.py and the ``he_leaky`` scheme: does each check accept correct implementations written in
-other ways than the notebook's, reject every wrong function of the mistake library with its message, and answer
-garbage, exceptions, warnings and objects equal to everything with an AssertionError, never a crash?"""
+"""assignments/grading/init_scale/checks.py and the ``he_leaky`` scheme: does each check accept correct
+implementations written in other ways than the notebook's, reject every wrong function of the mistake library with
+its message, and answer garbage, exceptions, warnings and objects equal to everything with an AssertionError, never a
+crash?"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from bad_answers import BAD, assert_fails_quietly, assert_mutant_functions_fail, raises
+from course_checks import checks, module
 
-from grader import checks
 from reference.activations import get_activation
 from reference.init import initialize
 from reference.symmetry import dead_units
-from tests.grader.bad_answers import BAD, assert_fails_quietly, assert_mutant_functions_fail, raises
+
+SCALE = checks("init_scale")
+init_specs = module("common.init_specs")
 
 
 def _profile_loop(layer_dims, init_fn, activation, X, rng):
@@ -44,13 +48,12 @@ def _dead_fraction_reference(params, X):
 
 
 CHECKS = {
-    "layer_std_profile": lambda fn: [checks.check_std_profile(fn, a) for a in ("shape", "values")],
+    "layer_std_profile": lambda fn: [SCALE.run("std_profile", fn, a) for a in ("shape", "values")],
     "initialize_parameters_he": lambda fn: [
-        check(fn, "he_leaky")
-        for check in (checks.check_shapes, checks.check_spread, checks.check_randomness, checks.check_training)
+        SCALE.run(check, fn, "he_leaky") for check in ("shapes", "spread", "randomness", "training")
     ],
-    "orthogonal": lambda fn: [checks.check_orthogonal(fn, a) for a in ("shape", "values", "randomness")],
-    "dead_relu_fraction": lambda fn: [checks.check_dead_fraction(fn, a) for a in ("values", "edges")],
+    "orthogonal": lambda fn: [SCALE.run("orthogonal", fn, a) for a in ("shape", "values", "randomness")],
+    "dead_relu_fraction": lambda fn: [SCALE.run("dead_fraction", fn, a) for a in ("values", "edges")],
 }
 CORRECT = {
     "layer_std_profile": _profile_loop,
@@ -73,31 +76,30 @@ def test_anything_else_fails_with_an_assertion_and_nothing_escapes(name, bad, ca
 
 def test_every_mutant_function_of_the_library_fails_the_check_of_its_target():
     calls = {
-        "test_profile_shape": lambda f: checks.check_std_profile(f, "shape"),
-        "test_profile_values": lambda f: checks.check_std_profile(f, "values"),
-        "test_he_spread": lambda f: checks.check_spread(f, "he_leaky"),
-        "test_he_randomness": lambda f: checks.check_randomness(f, "he_leaky"),
-        "test_orthogonal_shape": lambda f: checks.check_orthogonal(f, "shape"),
-        "test_orthogonal_values": lambda f: checks.check_orthogonal(f, "values"),
-        "test_orthogonal_randomness": lambda f: checks.check_orthogonal(f, "randomness"),
-        "test_dead_fraction": lambda f: checks.check_dead_fraction(f, "values"),
-        "test_dead_fraction_edges": lambda f: checks.check_dead_fraction(f, "edges"),
+        "test_profile_shape": lambda f: SCALE.run("std_profile", f, "shape"),
+        "test_profile_values": lambda f: SCALE.run("std_profile", f, "values"),
+        "test_he_spread": lambda f: SCALE.run("spread", f, "he_leaky"),
+        "test_he_randomness": lambda f: SCALE.run("randomness", f, "he_leaky"),
+        "test_orthogonal_shape": lambda f: SCALE.run("orthogonal", f, "shape"),
+        "test_orthogonal_values": lambda f: SCALE.run("orthogonal", f, "values"),
+        "test_orthogonal_randomness": lambda f: SCALE.run("orthogonal", f, "randomness"),
+        "test_dead_fraction": lambda f: SCALE.run("dead_fraction", f, "values"),
+        "test_dead_fraction_edges": lambda f: SCALE.run("dead_fraction", f, "edges"),
     }
     assert_mutant_functions_fail("init_scale", calls, at_least=10)
 
 
 def test_the_leaky_he_spec_is_its_own_registry_and_reads_negative_slope():
-    spec = checks.get_spec("he_leaky")
-    assert "he_leaky" in checks.SCALE_INIT_SPECS and "he_leaky" not in checks.INIT_SPECS
+    spec = init_specs.get_spec("he_leaky")
+    assert "he_leaky" in init_specs.SCALE_INIT_SPECS and "he_leaky" not in init_specs.INIT_SPECS
     assert spec.param == "negative_slope" and {"negative_slope": 0.5} in spec.calls
     assert spec.weights.std(400, 100, 0.0) == pytest.approx(np.sqrt(2 / 400))
     assert spec.weights.std(400, 100, 1.0) == pytest.approx(np.sqrt(1 / 400))
 
 
 @pytest.mark.parametrize(
-    ("check", "aspect"),
-    [(checks.check_std_profile, "mean"), (checks.check_orthogonal, "rank"), (checks.check_dead_fraction, "alive")],
+    ("check", "aspect"), [("std_profile", "mean"), ("orthogonal", "rank"), ("dead_fraction", "alive")]
 )
 def test_unknown_aspects_list_the_known_ones(check, aspect):
     with pytest.raises(ValueError, match="known: "):
-        check(raises, aspect)
+        SCALE.run(check, raises, aspect)

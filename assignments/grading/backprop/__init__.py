@@ -1,0 +1,1 @@
+"""Grading of ``backprop``: checks, answer key, mistakes and settings (never released)."""

@@ -1,0 +1,39 @@
+"""The answer key of ``backprop``: what the experiments on finite differences and on equal weights show, each proved
+on the reference by test_claims.py beside this file."""
+
+from __future__ import annotations
+
+from grader.checks import Answer
+
+ANSWERS: dict[str, Answer] = {
+    "q_centered_error_factor": Answer(
+        "letter",
+        "c",
+        "the centered difference (f(x + eps) - f(x - eps)) / (2 eps) cancels the eps f''/2 term of the Taylor "
+        "series, so its error is about eps^2 f'''/6: dividing eps by 10 divides the error by 100, as long as "
+        "round-off (about 1e-16 |f| / eps) stays smaller. Read the slope of the centered curve in the log-log plot",
+        {"b": "that is how the one-sided difference behaves; the centered one cancels its eps f''/2 term"},
+    ),
+    "q_one_sided_error_factor": Answer(
+        "letter",
+        "b",
+        "the one-sided difference (f(x + eps) - f(x)) / eps is off by about eps f''/2, proportional to eps: "
+        "dividing eps by 10 divides the error by 10 (slope 1 in the log-log plot)",
+        {"c": "that is how the centered difference behaves; the one-sided one keeps the eps f''/2 term"},
+    ),
+    "q_missing_m_relative_difference": Answer(
+        "letter",
+        "c",
+        "gradients m times too large give ||m g - g|| / (||m g|| + ||g||) = (m - 1) / (m + 1), close to 1 whatever "
+        "the network: a gradient check cannot miss a forgotten 1/m",
+        {"a": "only a correct gradient agrees that well", "b": "the difference is a factor m, not a small error"},
+    ),
+    "q_equal_init_rows_stay_equal": Answer(
+        "bool",
+        True,
+        "when all weights start equal every hidden unit computes the same value on every example and, as the "
+        "entries of W2 stay equal too, receives the same gradient: the rows of W1 get the same update at every step "
+        "and stay equal (they move, but together), so the layer works like a single unit. The next assignment, "
+        "init_symmetry, is about this",
+    ),
+}

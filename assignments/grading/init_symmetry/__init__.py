@@ -1,0 +1,1 @@
+"""Grading of ``init_symmetry``: checks, answer key, mistakes and settings (never released)."""

@@ -1,0 +1,8 @@
+"""Answer key of the hostile course's ps1 (copied into its grading folder by tests/adversarial/conftest.py)."""
+
+from grader.checks import Answer
+
+ANSWERS = {
+    "q1_first_step_W1_moves": Answer("int", 2, "dW1 is zero at update 1, while W2 is still zero",
+                                     {1: "at update 1 W2 is still all zeros"}),
+}
