@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -217,6 +218,26 @@ def _progress_factory(plain: bool) -> Callable[[str], object]:
     return make
 
 
+# -- new -------------------------------------------------------------------------------------------------------
+
+def _new_args(p: argparse.ArgumentParser) -> None:
+    _course(p)
+    p.add_argument("name", metavar="NAME", help="the new assignment's name: letters, digits and _, e.g. week1")
+    p.add_argument("--force", action="store_true", help="overwrite the scaffold's files when NAME exists already")
+
+
+def _new(args: argparse.Namespace) -> int:
+    from grader import new
+
+    result = new.run(course=args.course, name=args.name, force=args.force)
+    for path in result.written:
+        print(f"wrote {path}")
+    course = "" if args.course == DEFAULT_COURSE else f" --course {shlex.quote(str(args.course))}"
+    print(f"next: edit {result.written[0].parent} and {result.written[1].parent} to make the assignment yours, "
+          f"then run `grader validate {args.name}{course}`")
+    return EXIT_OK
+
+
 # -- demo ------------------------------------------------------------------------------------------------------
 
 def _demo_args(p: argparse.ArgumentParser) -> None:
@@ -239,6 +260,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 for _command in (
+    Command("new", "scaffold an assignment (notebook, checks, answers, mistakes) that validate passes at once",
+            _new_args, _new),
     Command("release", "build helpers and release assignments (nbgrader generate_assignment)", _release_args,
             _release),
     Command("collect", "take submissions from a folder or an LMS archive", _collect_args, _collect),

@@ -39,7 +39,7 @@ def test_bad_usage_exits_2(course: Path, tmp_path: Path, capsys) -> None:
 
 
 def test_every_command_has_help(capsys) -> None:
-    for name in ("release", "collect", "autograde", "feedback", "export", "check", "validate", "demo"):
+    for name in ("release", "collect", "autograde", "feedback", "export", "check", "validate", "demo", "new"):
         with pytest.raises(SystemExit) as done:
             cli.main([name, "--help"])
         assert done.value.code == 0
