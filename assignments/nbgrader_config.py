@@ -15,7 +15,8 @@ c.OverwriteCells.add_missing_cells = True
 c.Helpers.source = "reference"
 c.Helpers.package = "nnlib"
 
-# The hidden checks compute their truth with `reference`: the fork engine imports it before any notebook runs, and a
-# notebook that replaces any of its functions fails its checks.
-c.Engine.preload = ["reference"]
+# The hidden checks compute their truth with `reference`, the course's solutions: `grader autograde` runs them in the
+# judge, outside the notebooks' processes (grader.judge), so nothing of it is preloaded for the notebooks. Where the
+# checks run in the notebook's process (plain `nbgrader autograde`), a notebook that replaces any of its functions
+# fails its checks.
 c.Engine.watch = ["reference.*"]

@@ -58,6 +58,7 @@ from grader.errors import GraderError, UsageError
 from grader.grading import ASSIGNMENT_VARIABLE, COURSE_VARIABLE, assignment_dir
 from grader.restore import RestoreCells
 from grader.steps import RUN_KEY, CheckMetadata, LatePenalties, RunGradebook, SaveScores, SharedKernelspec
+from grader.verdicts import apply_verdicts
 
 EXECUTE = "execute"
 """Marks where the execution step sits in a list of steps; an `Executor` does it for the whole batch."""
@@ -512,7 +513,7 @@ class _Grading:
             state.problems.extend(f"{notebook}.ipynb: {c}" for c in getattr(pp, "changes", []))
         # Not written to the folder before it runs: as under nbgrader, the notebook's code does not find itself there.
         return Job(id=f"{state.student}/{notebook}", notebook=nb, cwd=str(state.dest), limits=self.limits,
-                   variables=self.variables)
+                   variables=self.variables, judge=self.assignment)
 
     def _finish(self, state: _Pending, notebook: str, result: JobResult) -> None:
         """Record timeouts and dead kernels in the notebook, then score and save it (nbgrader's last steps)."""
@@ -522,6 +523,8 @@ class _Grading:
             scored = "the cells that did not run" if result.stopped is None else "that cell and every later code cell"
             state.problems.append(f"{notebook}.ipynb: {stop_message(nb, result)}; {scored} scored 0")
             mark_not_run(nb, result)
+        if result.verdicts is not None:  # the judge's record, not what the notebook's process showed, decides
+            state.problems.extend(f"{notebook}.ipynb: {p}" for p in apply_verdicts(nb, result.verdicts))
         for index, cell in enumerate(nb.cells):
             if cell.cell_type == "code" and any(o.get("ename") == self.timeout_ename for o in cell.outputs):
                 state.problems.append(

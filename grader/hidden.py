@@ -11,11 +11,16 @@ key (``answers.py``); the values are the student's objects, then the check's own
 
 A failing check raises AssertionError with a message for the student, and nbgrader scores the cell 0.
 
-Which assignment is graded: ``GRADER_COURSE`` and ``GRADER_ASSIGNMENT`` in the environment (``grader autograde``
-sets them); else the notebook's folder, as ``nbgrader autograde`` and ``nbgrader validate`` run it: the course is the
-nearest folder above it with an nbgrader_config.py, the assignment the nearest folder on the way whose name has a
-grading folder (``autograded/<student>/<assignment>/``, ``source/<assignment>/``). The checks are loaded once per
-process (the fork engine's warm server loads every assignment's before any notebook runs: `preload`).
+Where the check runs:
+
+- ``grader autograde`` (either executor) sets ``GRADER_JUDGE``: the check runs in the course's judge, a process of
+  the grader's (`grader.judge`); this process only calls the student's functions when the judge asks, and the
+  grader takes the verdict from the judge, not from here.
+- Otherwise (plain ``nbgrader autograde`` and ``nbgrader validate``) it runs here, in the notebook's process, with
+  the course's checks guarded against tampering (`grader.checks.seal`) but readable by the student's code. The
+  course and assignment come from ``GRADER_COURSE`` and ``GRADER_ASSIGNMENT``, or else from the notebook's
+  folder: the course is the nearest folder above it with an nbgrader_config.py, the assignment the nearest folder
+  on the way whose name has a grading folder (``autograded/<student>/<assignment>/``, ``source/<assignment>/``).
 
 This module seals itself when imported: ``hidden.check = ...`` in a notebook raises AttributeError.
 """
@@ -34,16 +39,25 @@ from grader.grading import (
     CONFIG_FILE,
     COURSE_VARIABLE,
     DEFAULT_WATCH,
+    JUDGE_VARIABLE,
+    TOKEN_VARIABLE,
     assignment_dir,
     engine_settings,
     grading_assignments,
 )
+from grader.judge.client import Client
 
 _loaded: dict[tuple[str, str], loader.AssignmentChecks] = {}
+_remote: dict[str, Client] = {}
 
 
 def check(name: str, *values: Any, **options: Any) -> None:
     """Run check (or answer) ``name`` of this notebook's assignment on ``values``; AssertionError when it fails."""
+    if os.environ.get(JUDGE_VARIABLE):
+        if "client" not in _remote:
+            _remote["client"] = Client(os.environ[JUDGE_VARIABLE], os.environ.get(TOKEN_VARIABLE, ""))
+        _remote["client"].check(name, values, options)
+        return
     root, assignment = locate()
     checks = _loaded.get((str(root), assignment))
     if checks is None:
@@ -59,16 +73,6 @@ def load(root: Path, assignment: str, watch: Sequence[str] | None = None) -> loa
             watch = engine_settings(root).watch if (root / CONFIG_FILE).is_file() else DEFAULT_WATCH
         _loaded[key] = loader.load(root, assignment, watch)
     return _loaded[key]
-
-
-def preload(root: Path | str, watch: Sequence[str] = DEFAULT_WATCH) -> list[str]:
-    """Load the checks of every assignment of the course at ``root`` that has some (the warm server does, before
-    it forks): the assignments loaded."""
-    root = Path(root)
-    names = grading_assignments(root)
-    for assignment in names:
-        load(root, assignment, watch)
-    return names
 
 
 def locate(cwd: Path | str | None = None, environ: Mapping[str, str] | None = None) -> tuple[Path, str]:

@@ -90,7 +90,9 @@ class Job:
     ``notebook`` is the nbformat-4 JSON as a dict (an ``nbformat.NotebookNode`` is one). ``cwd`` is the folder the
     notebook runs in (its helper files are there; nbgrader runs a notebook in its own folder). ``env`` is the
     complete environment of the notebook's process, or ``None`` to inherit the executor's; ``variables`` are set on
-    top of either (which course and assignment the notebook belongs to: `grader.hidden`).
+    top of either (which course and assignment the notebook belongs to: `grader.hidden`). ``judge``: the assignment
+    whose checks the executor's judge runs for the notebook's hidden tests (`grader.judge`; the notebook's test cells
+    must be the instructor's, as after `grader.restore`), or None.
     """
 
     id: str
@@ -99,6 +101,7 @@ class Job:
     limits: Limits = field(default_factory=Limits)
     env: dict[str, str] | None = None
     variables: dict[str, str] = field(default_factory=dict)
+    judge: str | None = None
 
     def environment(self, inherited: dict[str, str]) -> dict[str, str]:
         """The notebook's whole environment when it would otherwise inherit ``inherited``."""
@@ -106,13 +109,13 @@ class Job:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "notebook": self.notebook, "cwd": self.cwd, "limits": asdict(self.limits),
-                "env": self.env, "variables": self.variables}
+                "env": self.env, "variables": self.variables, "judge": self.judge}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Job:
         return cls(id=str(data["id"]), notebook=data["notebook"], cwd=str(data["cwd"]),
                    limits=Limits.from_dict(data.get("limits") or {}), env=data.get("env"),
-                   variables=dict(data.get("variables") or {}))
+                   variables=dict(data.get("variables") or {}), judge=data.get("judge"))
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,10 @@ class JobResult:
     notes: tuple[tuple[int | None, str], ...] = ()
     """Limits the notebook ran into without being stopped (a MemoryError at the memory limit, a write refused at
     the file-size limit...): (index of the cell, sentence naming the limit), for the grade report."""
+    verdicts: tuple[dict[str, Any], ...] | None = None
+    """When a judge ran the notebook's hidden tests (`Job.judge`): one verdict per hidden call of its test cells,
+    ``{"cell", "grade_id", "name", "status", "ename", "message"}``, status ``passed``, ``failed``, ``unfinished``
+    or ``missing`` (never asked); the judge's record, whatever the notebook's process showed. None: no judge."""
 
     @property
     def total_cell_seconds(self) -> float:

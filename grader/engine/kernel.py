@@ -8,11 +8,13 @@ machinery (ipywidgets comms, ``%connect_info``, the debugger, an interactive GUI
 
 It is not sandboxed: the kernel runs with the grader's rights, only the two time limits of `Limits` apply, and a
 job without its own ``env`` gets the grader's environment reduced to the allow-list of `grader.engine.sandbox`
-(docs/security.md says what that leaves open).
+(docs/security.md says what that leaves open). For a course with hidden checks, the course's judge runs them, as
+for the fork engine (`grader.judge`), and the result carries its verdicts.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
 import os
@@ -34,6 +36,7 @@ from grader.engine.jobs import CellRun, Job, JobResult, Status
 from grader.engine.record import load_notebook
 from grader.engine.sandbox import scrub_env
 from grader.grading import EngineSettings
+from grader.judge.host import Judge
 
 STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -82,8 +85,17 @@ def _cell_seconds(cell: Any, fallback: float) -> float:
     return max(0.0, (end - start).total_seconds())
 
 
-def run_kernel_job(job: Job, kernel_name: str = "") -> JobResult:
-    """Execute ``job`` with nbgrader's Execute preprocessor in a fresh kernel (limits: the two time limits)."""
+def run_kernel_job(job: Job, kernel_name: str = "", judge: Judge | None = None) -> JobResult:
+    """Execute ``job`` with nbgrader's Execute preprocessor in a fresh kernel (limits: the two time limits); with
+    ``judge``, its hidden tests run there (when the job asks for a judge)."""
+    if judge is None or job.judge is None:
+        return _run_kernel_job(job, kernel_name)
+    token, variables, expected = judge.register(job.notebook, job.judge)
+    result = _run_kernel_job(dataclasses.replace(job, variables={**job.variables, **variables}), kernel_name)
+    return dataclasses.replace(result, verdicts=judge.finish(token, expected))
+
+
+def _run_kernel_job(job: Job, kernel_name: str = "") -> JobResult:
     started = time.perf_counter()
     notebook = load_notebook(job.notebook)
     limits = job.limits
@@ -137,21 +149,39 @@ def run_kernel_job(job: Job, kernel_name: str = "") -> JobResult:
 
 
 class KernelExecutor(Executor):
-    """nbgrader's kernel path, ``jobs`` notebooks at a time (threads, each driving its own kernel). ``course`` is
-    accepted for symmetry with the fork engine and unused: each kernel imports what its notebook imports."""
+    """nbgrader's kernel path, ``jobs`` notebooks at a time (threads, each driving its own kernel). Of ``course``
+    only the course is used (its judge runs the hidden tests): each kernel imports what its notebook imports."""
 
     name = "kernel"
 
     def __init__(self, jobs: int | None = 1, *, kernel_name: str = "", course: EngineSettings | None = None) -> None:
         self.jobs = jobs or os.cpu_count() or 1
         self.kernel_name = kernel_name
+        self.course = course or EngineSettings()
+        self._judge: Judge | None = None
+
+    def _judge_for(self) -> Judge | None:
+        if self._judge is None and self.course.course is not None:
+            self._judge = Judge(self.course.course)
+        return self._judge
+
+    def start(self) -> None:
+        judge = self._judge_for()
+        if judge is not None:
+            judge.start()
+
+    def close(self) -> None:
+        if self._judge is not None:
+            self._judge.close()
+            self._judge = None
 
     def map(self, jobs: Iterable[Job]) -> Iterator[JobResult]:
+        judge = self._judge_for()
         if self.jobs == 1:
             for job in jobs:
-                yield run_kernel_job(job, self.kernel_name)
+                yield run_kernel_job(job, self.kernel_name, judge)
             return
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-            futures = [pool.submit(run_kernel_job, job, self.kernel_name) for job in jobs]
+            futures = [pool.submit(run_kernel_job, job, self.kernel_name, judge) for job in jobs]
             for future in as_completed(futures):
                 yield future.result()

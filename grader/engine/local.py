@@ -8,11 +8,16 @@ way its environment is the grader's reduced to an allow-list (`grader.engine.san
 its own session: a Ctrl-C in the terminal reaches the grader, not the notebooks (which would record it as a
 KeyboardInterrupt). If the server dies (a notebook killed it), each job that was running runs again alone on a new
 server: the others finish normally and the culprit gets an error.
+
+For a course with hidden checks, the executor also runs the course's judge (`grader.judge.host`), outside the
+sandbox: each job that asks for it (`Job.judge`) is registered with a token before it is sent, its hidden tests run
+there, and its result carries the judge's verdicts (`JobResult.verdicts`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
 import os
 import selectors
@@ -30,6 +35,7 @@ from grader.engine.base import Executor
 from grader.engine.jobs import Job, JobResult
 from grader.engine.sandbox import (
     ENV_ALLOW,
+    JUDGE_DIR,
     SANDBOX_VARIABLE,
     SANDBOXES,
     Sandbox,
@@ -38,7 +44,8 @@ from grader.engine.sandbox import (
     scrub_env,
     warn_unsandboxed,
 )
-from grader.grading import GRADING_DIR, EngineSettings
+from grader.grading import EngineSettings
+from grader.judge.host import SOCKET_NAME, Judge
 
 if TYPE_CHECKING:  # imported on first use: it loads nbgrader, which `start` should not wait for
     from grader.engine.record import NotebookRecorder
@@ -53,12 +60,10 @@ BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 default: two forks each spinning two OpenBLAS threads on two cores ran 4x slower than with one thread each."""
 
 
-def _package_dirs(preload: Sequence[str], course: str | None = None) -> list[str]:
-    """Folders of the grader, of the preloaded modules' top-level packages and of the course's grading folder (the
-    sandbox shows them read-only, besides the Python environment)."""
+def _package_dirs(preload: Sequence[str]) -> list[str]:
+    """Folders of the grader and of the preloaded modules' top-level packages (the sandbox shows them read-only,
+    besides the Python environment)."""
     folders = [str(Path(__file__).resolve().parents[1])]
-    if course:
-        folders.append(str(Path(course) / GRADING_DIR))
     for name in preload:
         try:
             spec = importlib.util.find_spec(name.partition(".")[0])
@@ -179,6 +184,8 @@ class _Flight:
     started: float
     alone: bool
     staged: Path | None = None
+    judged: tuple[str, list[Any]] | None = None
+    """The token and the hidden calls the judge was given for this notebook."""
 
 
 @dataclass
@@ -201,8 +208,8 @@ class LocalForkExecutor(Executor):
     variable ``GRADER_SANDBOX``, else ``auto`` (so a CI job can require the sandbox). ``command_prefix`` wraps the
     server's command (inside the sandbox's); ``python`` is the interpreter it runs (it needs IPython, ipykernel
     and this package); ``course`` what the course asks of the engine (`grader.grading.engine_settings`: modules
-    to import before forking and to guard, and the grading folder whose checks the server loads and the sandbox
-    shows; default: a course without any); ``traceback_mode`` the IPython traceback
+    to import before forking and to guard, and the course whose judge runs the hidden tests of the jobs that ask
+    for one, `Job.judge`; default: a course without any); ``traceback_mode`` the IPython traceback
     mode of the notebooks (`grader.engine.shell.TRACEBACK_MODES`); ``server_env`` (default: this process's
     environment) the environment notebooks inherit when their job has ``env=None``, reduced to ``env_allow``
     (`grader.engine.sandbox.ENV_ALLOW`; None keeps it whole). A job's own ``env`` is used as given. ``spare``: the
@@ -226,9 +233,8 @@ class LocalForkExecutor(Executor):
         self.sandbox_mode = sandbox
         self.course = course or EngineSettings()
         self.python, self.preload = python, list(self.course.preload)
-        checks = ["--course", self.course.course] if self.course.course else []
         self.argv = [*command_prefix, python, "-c", BOOTSTRAP, str(PROJECT_ROOT), "--preload", ",".join(self.preload),
-                     "--watch", ",".join(self.course.watch), *checks, "--traceback-mode", traceback_mode,
+                     "--watch", ",".join(self.course.watch), "--traceback-mode", traceback_mode,
                      *([] if spare else ["--no-spare"])]
         environ = dict(os.environ if server_env is None else server_env)
         self.server_env = environ if env_allow is None else scrub_env(environ, env_allow)
@@ -242,6 +248,7 @@ class LocalForkExecutor(Executor):
         self._tags = 0
         self._mapping = False
         self._landing: list[_Flight] = []  # finished, their staged folders not removed yet
+        self._judge: Judge | None = None
 
     @property
     def sandboxed(self) -> bool:
@@ -259,16 +266,26 @@ class LocalForkExecutor(Executor):
         """Launch the warm server without waiting for it: it boots (about a second: IPython, NumPy, matplotlib)
         while the caller goes on, and the first use of `server` waits for it. A launch that fails here is tried
         again, with its errors and fallbacks, on first use. Does nothing while one runs or is launching."""
+        judge = self._judge_for()
+        if judge is not None:
+            judge.start()  # boots beside the warm server
         if self._launched is None and (self._server is None or self._server.proc.poll() is not None):
             with contextlib.suppress(EngineStartError, SandboxError, OSError):
                 self._launched = self._launch()
 
+    def _judge_for(self) -> Judge | None:
+        """The course's judge (`grader.judge`), made on first use; None for a course without a grading folder."""
+        if self._judge is None and self.course.course is not None:
+            self._judge = Judge(self.course.course, self.python)
+        return self._judge
+
     def _launch(self) -> _Server:
         """The server's process, started but not waited for; in the sandbox unless it is off."""
         if self._sandbox is None and self.sandbox_mode != "none":
+            judge = self._judge_for()
             try:
-                self._sandbox = make_sandbox(self.sandbox_mode, self.python,
-                                             _package_dirs(self.preload, self.course.course))
+                self._sandbox = make_sandbox(self.sandbox_mode, self.python, _package_dirs(self.preload),
+                                             judge_dir=None if judge is None else str(judge.socket_dir))
             except SandboxError as exc:
                 raise EngineStartError(str(exc)) from None
         if self._sandbox is None:
@@ -315,6 +332,9 @@ class LocalForkExecutor(Executor):
         if self._sandbox is not None:
             self._sandbox.close()
             self._sandbox = None
+        if self._judge is not None:
+            self._judge.close()
+            self._judge = None
 
     def _prepare(self, job: Job) -> _Prepared:
         """Everything about sending ``job`` that does not need a free slot, done while notebooks run (at ``--jobs
@@ -347,9 +367,23 @@ class LocalForkExecutor(Executor):
             return prepared.refused
         self._tags += 1
         tag = str(self._tags)
-        flights[tag] = _Flight(prepared.job, prepared.recorder, time.perf_counter(), alone, prepared.staged)
+        flight = flights[tag] = _Flight(prepared.job, prepared.recorder, time.perf_counter(), alone, prepared.staged)
+        judge = self._judge_for() if prepared.job.judge is not None else None
+        if judge is not None:
+            socket = judge.socket_path if self._sandbox is None else f"{JUDGE_DIR}/{SOCKET_NAME}"
+            token, variables, expected = judge.register(prepared.job.notebook, prepared.job.judge, socket)
+            prepared.data["variables"] = {**(prepared.data.get("variables") or {}), **variables}
+            flight.judged = (token, expected)
         server.send({"op": "run", "tag": tag, "job": prepared.data})
         return None
+
+    def _verdicts(self, flight: _Flight, result: JobResult) -> JobResult:
+        """``result`` with what the judge recorded of the notebook's hidden tests (when one ran them)."""
+        if flight.judged is None or self._judge is None:
+            return result
+        token, expected = flight.judged
+        flight.judged = None
+        return dataclasses.replace(result, verdicts=self._judge.finish(token, expected))
 
     def _server_for(self, flights: dict[str, _Flight]) -> _Server:
         """The server that runs ``flights``; a new one only when none are running. While jobs run on a server that
@@ -459,7 +493,7 @@ class LocalForkExecutor(Executor):
             if kind == "done":
                 flight.recorder.feed(event)
                 ending = {"t": "exit", "code": 0, "time": event.get("time")}
-            return flight.recorder.finish(ending, time.perf_counter() - flight.started)
+            return self._verdicts(flight, flight.recorder.finish(ending, time.perf_counter() - flight.started))
         broken = flight.recorder.broken
         flight.recorder.feed(event)
         if flight.recorder.broken and not broken:
@@ -475,8 +509,10 @@ class LocalForkExecutor(Executor):
         for flight in flights.values():
             self._land(flight)
             if flight.alone:
-                yield flight.recorder.finish(None, time.perf_counter() - flight.started,
-                                             note=f"the notebook killed the engine server: {why}")
+                yield self._verdicts(flight, flight.recorder.finish(
+                    None, time.perf_counter() - flight.started, note=f"the notebook killed the engine server: {why}"))
             else:
+                if flight.judged is not None and self._judge is not None:  # it runs again, with another token
+                    self._judge.finish(*flight.judged)
                 suspects.append(flight.job)
         flights.clear()

@@ -4,12 +4,15 @@ With ``sandbox="bwrap"`` (or ``"auto"`` when ``bwrap`` is installed and works) t
 sandbox that sees only this::
 
     /usr /bin /sbin /lib* and a few files of /etc     read-only, from the host
-    the Python prefixes, the venv, grader/ reference/  read-only, at their host paths (sys.path works unchanged)
+    the Python prefixes, the venv, grader/             read-only, at their host paths (sys.path works unchanged)
+    the packages the course preloads                   read-only, at their host paths
     /run/grader/jobs                                   read-only: the staged folders of the jobs in flight
+    /run/grader/judge                                  read-only: the socket of the course's judge (`grader.judge`)
     /tmp  /proc  /dev                                  the sandbox's own
 
 with no network (``--unshare-net``), its own user, pid, ipc and uts namespaces, and an environment reduced to an
-allow-list (`scrub_env`). The course (source/, the gradebook, other students' folders) is not there. The host
+allow-list (`scrub_env`). The course (source/, grading/, the gradebook, other students' folders) is not there, nor
+the package the course's checks compute their truth with: the judge holds them, outside. The host
 copies each job's folder into the staging folder just before the job starts and deletes it when it ends
 (`Sandbox.stage`); inside, each notebook gets a world of its own, with its folder on a private tmpfs, where no
 other notebook can see or signal it (`grader.engine.isolation`).
@@ -49,6 +52,8 @@ SANDBOX_VARIABLE = "GRADER_SANDBOX"
 """Environment variable giving the fork engine's sandbox when the code does not (``GRADER_SANDBOX=bwrap``)."""
 JOBS_DIR = "/run/grader/jobs"
 """Where the staged job folders appear inside the sandbox (read-only)."""
+JUDGE_DIR = "/run/grader/judge"
+"""Where the judge's socket folder appears inside the sandbox (read-only: connecting needs no write access)."""
 MAX_STAGED_BYTES = 1 << 30
 """Largest job folder staged when the job sets no ``disk_bytes``."""
 MAX_STAGED_FILES = 10_000
@@ -134,14 +139,16 @@ def _parents(paths: Iterable[str]) -> list[str]:
 class Sandbox:
     """A bubblewrap sandbox for one warm server: the command that starts it, and the host's staging folder.
 
-    ``packages`` are host folders of code the server imports (the engine's own ``grader`` and ``reference``);
-    ``uid`` is the uid the sandbox runs as (`SANDBOX_UID` when the grader is root, else None: the grader's own).
+    ``packages`` are host folders of code the server imports (the engine's own ``grader``, what the course
+    preloads); ``uid`` is the uid the sandbox runs as (`SANDBOX_UID` when the grader is root, else None: the
+    grader's own); ``judge_dir`` the host folder of the judge's socket, shown at `JUDGE_DIR`.
     """
 
     bwrap: str
     python: str
     packages: Sequence[str]
     uid: int | None = None
+    judge_dir: str | None = None
     jobs_root: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -176,7 +183,7 @@ class Sandbox:
         under /tmp come with the sandbox's /tmp, `tmp_view`)."""
         binds = [path for path in self.binds if not _inside(path, TMP)]
         args: list[str] = []
-        for folder in [*_parents([*binds, *ETC_FILES, JOBS_DIR]), NOTEBOOK_HOME]:
+        for folder in [*_parents([*binds, *ETC_FILES, JOBS_DIR, JUDGE_DIR]), NOTEBOOK_HOME]:
             if not os.path.islink(folder):
                 args += ["--perms", "0755", "--dir", folder]
         for path in SYSTEM_DIRS:
@@ -188,7 +195,8 @@ class Sandbox:
             args += ["--ro-bind-try", path, path]
         for path in binds:
             args += ["--ro-bind", path, path]
-        return [*args, "--ro-bind", str(self.jobs_root), JOBS_DIR]
+        judge = ["--ro-bind", self.judge_dir, JUDGE_DIR] if self.judge_dir else []
+        return [*args, "--ro-bind", str(self.jobs_root), JOBS_DIR, *judge]
 
     def tmp_view(self) -> list[str]:
         """bwrap arguments of the sandbox's /tmp: a fresh tmpfs, then the binds under /tmp (`kept_in_tmp`) again
@@ -284,7 +292,7 @@ def _become(uid: int, python: str) -> list[str]:
     return [python, "-I", "-c", drop]
 
 
-def make_sandbox(mode: str, python: str, packages: Sequence[str]) -> Sandbox | None:
+def make_sandbox(mode: str, python: str, packages: Sequence[str], judge_dir: str | None = None) -> Sandbox | None:
     """The sandbox for ``mode`` (`SANDBOXES`), or None for ``none`` and for ``auto`` without bubblewrap (which
     warns: a `SandboxWarning` saying what is not defended). Raises SandboxError for ``bwrap`` without it."""
     if mode not in SANDBOXES:
@@ -297,14 +305,15 @@ def make_sandbox(mode: str, python: str, packages: Sequence[str]) -> Sandbox | N
             raise SandboxError("sandbox='bwrap' needs bubblewrap: install it (apt-get install bubblewrap)")
         warn_unsandboxed("bubblewrap (bwrap) is not installed")
         return None
-    return Sandbox(bwrap, python, packages, uid=SANDBOX_UID if os.geteuid() == 0 else None)
+    return Sandbox(bwrap, python, packages, uid=SANDBOX_UID if os.geteuid() == 0 else None, judge_dir=judge_dir)
 
 
 def warn_unsandboxed(why: str) -> None:
     """The loud warning of grading without the sandbox."""
     warnings.warn(
         f"GRADING WITHOUT A SANDBOX: {why}. Student code runs with the grader's rights: it can read the hidden "
-        "tests in source/ and the gradebook, other students' folders and the network. Time, memory, CPU, output, "
-        "file-size and process limits and the clean environment still apply. Install bubblewrap "
+        "tests in source/, the course's checks and answers in grading/ and the gradebook, other students' folders "
+        "and the network. Time, memory, CPU, output, file-size and process limits and the clean environment still "
+        "apply. Install bubblewrap "
         "(apt-get install bubblewrap) for the sandbox; see docs/security.md.",
         SandboxWarning, stacklevel=3)

@@ -21,9 +21,9 @@ hello (``isolation_error``), and makes itself non-dumpable. Before forking anyth
 (`grader.guard`, `WATCHED`) every notebook is checked against.
 
 The server is single-threaded (it forks) and never imports a student's module: only ``--preload`` names, resolved
-from its own ``sys.path``, whose first entry (its bootstrap directory) the children do not get, and with ``--course``
-the checks of every assignment of that course (`grader.hidden.preload`), which ``--watch`` adds to what the guard
-watches.
+from its own ``sys.path``, whose first entry (its bootstrap directory) the children do not get. Nor does it import a
+course's checks, answer keys or solutions: everything it holds, every notebook can read (the checks run in the
+course's judge, `grader.judge`). ``--watch`` adds the course's modules to what the guard watches.
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ from grader.guard import Snapshot
 
 DEFAULT_PRELOAD = (*grading.DEFAULT_PRELOAD, "grader.hidden")
 """Imported by the server before it forks, when importable: every notebook then finds them ready (a course adds its
-own: `grader.grading.EngineSettings`). ``grader.hidden`` (and with it the checks' library) is always among them: it
-seals its modules when imported, which a notebook importing it later would show the guard as tampering."""
+own: `grader.grading.EngineSettings`). ``grader.hidden`` (the judge's client, and the checks' library) is always
+among them: it seals its modules when imported, which a notebook importing it later would show the guard as
+tampering."""
 CHUNK = 1 << 16
 JOB_PIPE_BYTES = 1 << 20
 """Asked for as the size of a spare's job pipe (Linux allows up to /proc/sys/fs/pipe-max-size, 1 MiB by default):
@@ -462,11 +463,12 @@ def release_font_files() -> None:
     gc.collect()
 
 
-WATCHED = (*grading.DEFAULT_WATCH, "grader", "grader.checks.*", "grader.hidden", "grader.guard", "grader.engine.*",
-           "json.*", "IPython.core.interactiveshell", "IPython.core.displayhook", "IPython.core.displaypub",
-           "IPython.core.ultratb", "ipykernel.jsonutil")
-"""What the engine's guard watches in every course (`grader.guard`): the libraries tests call, the grader's checks,
-and the path a cell's outputs and errors take to the notebook. A course adds its ``c.Engine.watch`` and its checks."""
+WATCHED = (*grading.DEFAULT_WATCH, "grader", "grader.checks.*", "grader.hidden", "grader.judge.*", "grader.guard",
+           "grader.engine.*", "json.*", "IPython.core.interactiveshell", "IPython.core.displayhook",
+           "IPython.core.displaypub", "IPython.core.ultratb", "ipykernel.jsonutil")
+"""What the engine's guard watches in every course (`grader.guard`): the libraries tests call, the judge's client
+and the checks' library, and the path a cell's outputs and errors take to the notebook. A course adds its
+``c.Engine.watch``."""
 
 
 def open_files() -> list[str]:
@@ -521,10 +523,8 @@ def isolation_works(keep: Sequence[str] = ()) -> str:
         return f"the isolation test ended with wait status {status}"
 
 
-def preload(names: list[str], course: str = "", watch: Sequence[str] = ()) -> tuple[list[str], dict[str, str]]:
-    """Import ``names`` and `DEFAULT_PRELOAD`, then the checks of every assignment of ``course`` (guarded over
-    ``watch``); returns what was imported (``checks:<assignment>`` for an assignment's checks) and the failures
-    (name → error)."""
+def preload(names: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Import ``names`` and `DEFAULT_PRELOAD`; returns the ones imported and the failures (name → error)."""
     loaded, failed = [], {}
     for name in dict.fromkeys([*names, *DEFAULT_PRELOAD]):
         try:
@@ -537,11 +537,6 @@ def preload(names: list[str], course: str = "", watch: Sequence[str] = ()) -> tu
             # Load the backend now, with the shell in place: matplotlib_inline then hooks into it exactly as it
             # does in a kernel on the first plot.
             sys.modules[name]._get_backend_mod()
-    if course and "grader.hidden" in loaded:
-        try:
-            loaded += [f"checks:{name}" for name in sys.modules["grader.hidden"].preload(course, watch)]
-        except Exception as exc:  # a course's broken checks: every notebook's hidden tests will say so
-            failed[f"checks of {course}"] = f"{type(exc).__name__}: {exc}"
     return loaded, failed
 
 
@@ -549,8 +544,6 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m grader.engine.server", description=__doc__.split("\n")[0])
     parser.add_argument("--preload", default=",".join(DEFAULT_PRELOAD),
                         help="comma-separated modules to import before forking (skipped when not importable)")
-    parser.add_argument("--course", default="", metavar="ROOT",
-                        help="import the checks of every assignment of this course's grading folder before forking")
     parser.add_argument("--watch", default="", help="comma-separated modules the guard watches besides its own list")
     parser.add_argument("--traceback-mode", default="Plain", choices=TRACEBACK_MODES,
                         help="IPython traceback mode of the notebooks")
@@ -571,11 +564,10 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
     shell = build_shell(args.traceback_mode)
     watch = [name for name in args.watch.split(",") if name]
-    loaded, failed = preload([name for name in args.preload.split(",") if name], args.course, watch)
+    loaded, failed = preload([name for name in args.preload.split(",") if name])
     warm_up(shell)
     refuse_input()
-    course_checks = [f"{grading.package_name(args.course)}.*"] if args.course else []
-    guard = Snapshot([*WATCHED, *watch, *course_checks], probes=shell_probes(shell))
+    guard = Snapshot([*WATCHED, *watch], probes=shell_probes(shell))
     isolation.become_subreaper()  # orphans of the notebooks come back here to be killed (Server._sweep_orphans)
     isolation_error = ""
     if args.isolate:
