@@ -96,4 +96,4 @@ def locate(cwd: Path | str | None = None, environ: Mapping[str, str] | None = No
                       f"{COURSE_VARIABLE} and {ASSIGNMENT_VARIABLE}")
 
 
-seal_package([__name__])
+seal_package([__name__, *loader.SEALED])  # all of the checks' machinery, before any notebook code runs

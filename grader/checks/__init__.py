@@ -17,9 +17,9 @@ cannot replace their functions.
 """
 
 from grader.checks.answers import Answer, check_answer
-from grader.checks.common import as_float_array, as_number, call_student, fail, quiet
+from grader.checks.common import as_float_array, as_number, call_student, fail, only, quiet
 from grader.checks.seal import seal_package
 
-__all__ = ["Answer", "as_float_array", "as_number", "call_student", "check_answer", "fail", "quiet"]
+__all__ = ["Answer", "as_float_array", "as_number", "call_student", "check_answer", "fail", "only", "quiet"]
 
 seal_package(["grader.checks.*"])

@@ -165,7 +165,10 @@ class Client:
                                   "back": data, "global_random": _global_state() != global_state}, out)
             return
         drew = _global_state() != global_state
+        keep = header.get("keep")
         try:
+            if type(keep) is list and isinstance(value, dict):
+                value = {k: v if k in keep else wire.skeleton(v) for k, v in dict.items(value)}
             data, out = self._encode([value, wire.changed(taken)])
         except Exception as exc:  # what it returned cannot travel: the check says so, as if it had raised
             data, out = self._encode(wire.changed(taken))

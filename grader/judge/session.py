@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -94,15 +94,19 @@ def _same(want: Any, got: Any) -> bool:
 class Remote:
     """A student's callable, which stays in the notebook's process: calling it calls it there."""
 
-    def __init__(self, session: Session, ref: int, name: str) -> None:
-        self._session, self._ref = session, ref
+    def __init__(self, session: Session, ref: int, name: str, keep: tuple[str, ...] | None = None) -> None:
+        self._session, self._ref, self._keep = session, ref, keep
         self.__name__ = name
 
     def __repr__(self) -> str:
         return f"<function {self.__name__}>"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._session.call(self._ref, args, kwargs)
+        return self._session.call(self._ref, args, kwargs, self._keep)
+
+    def only(self, keys: Sequence[str]) -> Remote:
+        """This function, its results' arrays sent only under ``keys`` (`grader.checks.only`)."""
+        return Remote(self._session, self._ref, self.__name__, tuple(str(k) for k in keys))
 
 
 def _student_exception(type_name: str, message: str) -> Exception:
@@ -184,15 +188,17 @@ class Session:
 
     # -- calls ---------------------------------------------------------------------------------------------------
 
-    def call(self, ref: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        """Call the student's object ``ref`` in the notebook on ``args``; its result, or what it raised."""
+    def call(self, ref: int, args: tuple[Any, ...], kwargs: dict[str, Any], keep: tuple[str, ...] | None = None) -> Any:
+        """Call the student's object ``ref`` in the notebook on ``args``; its result, or what it raised. ``keep``:
+        of a mapping it returns, the keys whose arrays are sent (the others come as zeros of their shape)."""
         self.calls += 1
         if self.calls > MAX_CALLS:
             raise AbortedError(f"more than {MAX_CALLS} calls in one notebook")
         self._next_id += 1
         number = self._next_id
         data, buffers = self._encode([list(args), kwargs])
-        self._send({"op": "call", "id": number, "target": ref, "args": data}, buffers)
+        self._send({"op": "call", "id": number, "target": ref, "args": data,
+                    **({"keep": list(keep)} if keep is not None else {})}, buffers)
         while True:
             header, buffers = self._reply()
             op = header.get("op")

@@ -87,6 +87,24 @@ def describe(value: Any) -> dict[str, str]:
     return {"$obj": str(type(value).__name__)[:100], "repr": str.__str__(shown)[:MAX_REPR]}
 
 
+class Skipped:
+    """An array left out of a result (`grader.checks.only`): its shape and dtype travel, not its numbers."""
+
+    def __init__(self, shape: tuple[int, ...], dtype: str) -> None:
+        self.shape, self.dtype = shape, dtype
+
+
+def skeleton(value: Any) -> Any:
+    """``value`` with each array inside lists, tuples and dicts replaced by a `Skipped` (the rest as it is)."""
+    if isinstance(value, np.ndarray) and _DTYPE.fullmatch(value.dtype.str):
+        return Skipped(tuple(int(n) for n in value.shape), value.dtype.str)
+    if isinstance(value, list | tuple):
+        return type(value)(skeleton(item) for item in value) if type(value) in (list, tuple) else value
+    if type(value) is dict:
+        return {k: skeleton(v) for k, v in value.items()}
+    return value
+
+
 class Encoder:
     """Turns one message's values into JSON-able data plus buffers; ``other(value)`` encodes what is not plain."""
 
@@ -110,6 +128,8 @@ class Encoder:
             return str.__str__(value)
         if isinstance(value, np.ndarray | np.generic):
             return self._array(value, depth)
+        if type(value) is Skipped:
+            return {"$skip": list(value.shape), "dtype": value.dtype}
         if isinstance(value, int) and not isinstance(value, bool):  # Python's bool cannot be subclassed
             return int.__int__(value)
         if isinstance(value, float):
@@ -196,6 +216,8 @@ class Decoder:
             return float(text)
         if "$nd" in data:
             return self._array(data)
+        if "$skip" in data:
+            return self._skipped(data)
         if "$items" in data:
             return self._items_array(data, depth)
         if "$rng" in data:
@@ -223,6 +245,16 @@ class Decoder:
         array = np.frombuffer(buffer, dtype=kind).reshape(shape)  # a bytearray: writable, and this array's own
         return array[()] if data.get("scalar") and not shape else array
 
+
+    def _skipped(self, data: dict[str, Any]) -> np.ndarray:
+        shape, dtype = data.get("$skip"), data.get("dtype")
+        if not isinstance(dtype, str) or not _DTYPE.fullmatch(dtype) or not isinstance(shape, list) \
+                or not all(type(n) is int and n >= 0 for n in shape):
+            raise WireError("a malformed skipped array")
+        kind = np.dtype(dtype)
+        if math.prod(shape) * kind.itemsize > MAX_BUFFER:
+            raise WireError(f"a skipped array of shape {shape} is over the limit")
+        return np.zeros(shape, dtype=kind)
 
     def _items_array(self, data: dict[str, Any], depth: int) -> np.ndarray | np.generic:
         dtype, shape = data.get("dtype"), data.get("shape")

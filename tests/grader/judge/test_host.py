@@ -8,14 +8,18 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from grader.checks import only
 from grader.judge import wire
 from grader.judge.client import Client, JudgeError
 from grader.judge.host import Judge
 
 CHECKS = '''
-from grader.checks import as_number, call_student, fail
+import numpy as np
+
+from grader.checks import as_number, call_student, fail, only
 
 
 def double(fn):
@@ -24,6 +28,15 @@ def double(fn):
         got = as_number(call_student("double", fn, x), "double")
         if got != 2 * x:
             fail("double", f"double({x}) must be {2 * x}, got {got}")
+
+
+def big_biases(fn):
+    """fn() returns {"W": (2000, 1000), "b": (2000, 1)}; only b is judged, and only b travels."""
+    out = call_student("big", only(fn, ["b"]), 0)
+    if out["W"].shape != (2000, 1000) or out["W"].dtype != np.float64 or np.any(out["W"] != 0):
+        fail("big", f"W came as {out['W'].shape} {out['W'].dtype} with its numbers")
+    if not np.array_equal(out["b"], np.arange(2000.0).reshape(2000, 1)):
+        fail("big", "b did not travel")
 '''
 ANSWERS = '''
 from grader.checks import Answer
@@ -125,6 +138,25 @@ def test_idle_connections_without_a_token_do_not_stall_a_notebook(judge: Judge) 
     finally:
         for sock in idle:
             sock.close()
+
+
+def test_a_check_asks_only_for_the_arrays_it_judges(judge: Judge) -> None:
+    """`grader.checks.only`: the 16 MB W stays in the notebook; its shape and dtype arrive, as zeros."""
+    token, _, expected = judge.register(notebook('hidden.check("big_biases", f)'), "a1")
+    client = Client(judge.socket_path, token)
+    def student(seed):
+        return {"W": np.ones((2000, 1000)), "b": np.arange(2000.0).reshape(2000, 1)}
+
+    client.check("big_biases", (student,), {})
+    client.sock.close()
+    assert judge.finish(token, expected)[0]["status"] == "passed"
+
+
+def test_in_the_notebooks_process_only_is_the_function_itself() -> None:
+    def f(seed):
+        return {"W": np.ones(3)}
+
+    assert only(f, ["b"]) is f
 
 
 def test_closing_removes_the_judges_folders(tmp_path: Path) -> None:
