@@ -16,6 +16,8 @@ import nbformat
 
 JUDGED = "JudgeVerdict"
 """ename of an error output added because the judge's record failed a cell that showed no error."""
+MAX_MESSAGE = 4000
+"""Characters of a judge's message written into a notebook (the judge cuts its own; this holds whatever it says)."""
 
 
 def failed_cells(verdicts: Iterable[Mapping[str, Any]]) -> dict[int, Mapping[str, Any]]:
@@ -28,9 +30,9 @@ def failed_cells(verdicts: Iterable[Mapping[str, Any]]) -> dict[int, Mapping[str
 
 
 def _message(verdict: Mapping[str, Any]) -> str:
-    status, name = verdict.get("status"), verdict.get("name")
+    status, name = verdict.get("status"), str(verdict.get("name"))[:200]
     if status == "failed":
-        return str(verdict.get("message") or f"{name}: the hidden test failed")
+        return str(verdict.get("message") or f"{name}: the hidden test failed")[:MAX_MESSAGE]
     if status == "unfinished":
         return f"{name}: the hidden test did not finish"
     return f"{name}: the hidden test never ran (the notebook did not reach the judge)"
@@ -46,7 +48,7 @@ def apply_verdicts(nb: nbformat.NotebookNode, verdicts: Iterable[Mapping[str, An
         cell = nb.cells[index]
         if any(output.get("output_type") == "error" for output in cell.outputs):
             continue
-        ename = str(verdict.get("ename") or "AssertionError") if verdict.get("status") == "failed" else JUDGED
+        ename = str(verdict.get("ename") or "AssertionError")[:100] if verdict.get("status") == "failed" else JUDGED
         evalue = _message(verdict)
         error = nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
         cell.outputs.append(error)

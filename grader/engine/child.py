@@ -25,6 +25,7 @@ import builtins
 import contextlib
 import ctypes
 import getpass
+import json
 import os
 import resource
 import signal
@@ -38,6 +39,7 @@ from typing import Any, NoReturn
 from IPython.core.error import StdinNotImplementedError
 
 from grader.engine.hub import Hub, HubStream
+from grader.engine.sandbox import SECRETS_FILE
 from grader.engine.shell import EngineShell, apply_kernel_environment, hidden_from_tracebacks, language_info
 from grader.guard import Snapshot, describe
 
@@ -132,6 +134,19 @@ def _setup_fds(event_fd: int) -> tuple[int, dict[str, int]]:
     return devnull, readers
 
 
+def _take_secrets() -> None:
+    """In the sandbox: the variables the host staged for this notebook alone (`SECRETS_FILE`), into its environment;
+    the file is deleted before any of the notebook's code runs."""
+    try:
+        with open(SECRETS_FILE) as lines:
+            values = json.load(lines)
+        os.unlink(SECRETS_FILE)
+    except (OSError, ValueError):
+        return
+    if isinstance(values, dict):
+        os.environ.update({str(k): str(v) for k, v in values.items()})
+
+
 def _setup_process(job: dict[str, Any], base_path: list[str]) -> None:
     env = job.get("env")
     tmp_vars = ("TMPDIR", "TEMP", "TMP")
@@ -148,6 +163,8 @@ def _setup_process(job: dict[str, Any], base_path: list[str]) -> None:
     if [os.environ.get(name) for name in tmp_vars] != before:
         tempfile.tempdir = None  # recomputed from this job's TMPDIR (it costs a test file: only when it changed)
     os.chdir(job["cwd"])
+    if job.get("isolated"):
+        _take_secrets()
     sys.path[:] = kernel_sys_path(base_path)
     ipykernel = sys.modules.get("ipykernel")
     launcher = os.path.join(os.path.dirname(os.path.dirname(ipykernel.__file__)) if ipykernel else "",

@@ -44,7 +44,7 @@ from grader.engine.sandbox import (
     scrub_env,
     warn_unsandboxed,
 )
-from grader.grading import EngineSettings
+from grader.grading import TOKEN_VARIABLE, EngineSettings
 from grader.judge.host import SOCKET_NAME, Judge
 
 if TYPE_CHECKING:  # imported on first use: it loads nbgrader, which `start` should not wait for
@@ -372,6 +372,8 @@ class LocalForkExecutor(Executor):
         if judge is not None:
             socket = judge.socket_path if self._sandbox is None else f"{JUDGE_DIR}/{SOCKET_NAME}"
             token, variables, expected = judge.register(prepared.job.notebook, prepared.job.judge, socket)
+            if self._sandbox is not None and prepared.staged is not None:  # never through the warm server's memory
+                self._sandbox.give_secrets(prepared.staged, {TOKEN_VARIABLE: variables.pop(TOKEN_VARIABLE)})
             prepared.data["variables"] = {**(prepared.data.get("variables") or {}), **variables}
             flight.judged = (token, expected)
         server.send({"op": "run", "tag": tag, "job": prepared.data})

@@ -52,6 +52,10 @@ SANDBOX_VARIABLE = "GRADER_SANDBOX"
 """Environment variable giving the fork engine's sandbox when the code does not (``GRADER_SANDBOX=bwrap``)."""
 JOBS_DIR = "/run/grader/jobs"
 """Where the staged job folders appear inside the sandbox (read-only)."""
+SECRETS_FILE = ".grader-secrets.json"
+"""Variables for one notebook's environment that must not pass through the warm server (whose memory every later
+notebook's process inherits): written into the job's staged folder, read and deleted by the notebook's process
+before any of its code runs (`grader.engine.child`)."""
 JUDGE_DIR = "/run/grader/judge"
 """Where the judge's socket folder appears inside the sandbox (read-only: connecting needs no write access)."""
 MAX_STAGED_BYTES = 1 << 30
@@ -248,6 +252,18 @@ class Sandbox:
             self.unstage(token)
             raise
         return f"{JOBS_DIR}/{token.name}/{name}", token
+
+    def give_secrets(self, staged: Path, values: dict[str, str]) -> None:
+        """Write ``values`` into the staged job folder under ``staged`` (`SECRETS_FILE`, readable by the sandbox's
+        uid only); nothing when the job has no folder."""
+        for folder in [p for p in staged.iterdir() if p.is_dir() and not p.is_symlink()][:1]:
+            path = folder / SECRETS_FILE
+            path.unlink(missing_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "w") as out:
+                json.dump(values, out)
+            if self.uid is not None:
+                os.lchown(path, self.uid, self.uid)
 
     def _copy(self, source: Path, target: Path, limit: int) -> None:
         plan: list[tuple[Path, os.stat_result]] = []

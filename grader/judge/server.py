@@ -35,9 +35,11 @@ from grader.engine import protocol
 from grader.judge import wire
 from grader.judge.session import Expected, Session
 
-HANDSHAKE_SECONDS = 10.0
+HANDSHAKE_SECONDS = 2.0
 MAX_PENDING = 64
-"""Connections waiting to say their token; more are closed at once."""
+"""Connections waiting to say their token; the oldest silent one is closed when another comes (a notebook says its
+token as it connects: only a connection kept open without a word waits here)."""
+BACKLOG = 1024
 MAX_HELLO = 4096
 JUDGE_LIMITS = {"RLIMIT_AS": 8 << 30, "RLIMIT_CPU": 1800, "RLIMIT_CORE": 0}
 """What one judge (one notebook's) may use: the checks train small networks and hold arrays of tens of MB."""
@@ -58,6 +60,8 @@ class _Pending:
     sock: socket.socket
     since: float = field(default_factory=time.monotonic)
     data: bytearray = field(default_factory=bytearray)
+    token: str | None = None
+    """The token it said, when the executor has not registered it yet (its registration may be on its way)."""
 
 
 def load_course(root: str) -> tuple[dict[str, tuple[dict, dict]], dict[str, str]]:
@@ -85,7 +89,7 @@ class Server:
             os.unlink(path)
         self.listener.bind(path)
         os.chmod(path, 0o666)  # the sandbox's notebooks run as another user
-        self.listener.listen(MAX_PENDING)
+        self.listener.listen(BACKLOG)
         self.listener.setblocking(False)
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.listener, selectors.EVENT_READ, "accept")
@@ -122,7 +126,10 @@ class Server:
                 return False
             if op == "job":
                 expected = [Expected.from_dict(e) for e in request.get("expected", [])]
-                self.jobs[str(request["token"])] = _Job(str(request["assignment"]), expected)
+                token = str(request["token"])
+                self.jobs[token] = _Job(str(request["assignment"]), expected)
+                for waiting in [p for p in self.pending.values() if p.token == token]:
+                    self._admit(waiting, token)
             elif op == "end":
                 job = self.jobs.pop(str(request.get("token")), None)
                 if job is not None and job.judge is not None:
@@ -131,20 +138,25 @@ class Server:
         return True
 
     def _accept(self) -> None:
+        """Take every waiting connection; read its hello at once when it came with it (a notebook's does). A flood
+        of silent connections only ever evicts its own oldest: it cannot keep a notebook out."""
         while True:
             try:
                 conn, _ = self.listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            if len(self.pending) >= MAX_PENDING:
-                conn.close()
-                continue
             conn.setblocking(False)
+            while len(self.pending) >= MAX_PENDING:
+                oldest = min(self.pending.values(), key=lambda p: (bool(p.data), p.since))
+                self._drop(oldest.sock)
             self.pending[conn.fileno()] = _Pending(conn)
             self.selector.register(conn, selectors.EVENT_READ, "hello")
+            self._hello(conn)
 
     def _hello(self, conn: socket.socket) -> None:
-        pending = self.pending[conn.fileno()]
+        pending = self.pending.get(conn.fileno())
+        if pending is None or pending.sock is not conn:
+            return
         try:
             chunk = conn.recv(MAX_HELLO)
         except (BlockingIOError, InterruptedError):
@@ -159,11 +171,18 @@ class Server:
         if frame is None:
             return
         token = frame.get("token") if frame.get("op") == "hello" else None
-        job = self.jobs.get(token) if isinstance(token, str) else None
-        if job is None or job.served or job.assignment not in self.checks:
-            why = ("this notebook is not being graded" if job is None else "this notebook has a judge already"
-                   if job.served else f"the checks of {job.assignment} could not be loaded: "
-                   f"{self.failed.get(job.assignment, 'no grading folder')}")
+        if not isinstance(token, str):
+            self._drop(conn, "this notebook is not being graded")
+        elif token not in self.jobs:
+            pending.token = token  # admitted if its registration comes within HANDSHAKE_SECONDS
+        else:
+            self._admit(pending, token)
+
+    def _admit(self, pending: _Pending, token: str) -> None:
+        conn, job = pending.sock, self.jobs[token]
+        if job.served or job.assignment not in self.checks:
+            why = ("this notebook has a judge already" if job.served else f"the checks of {job.assignment} could "
+                   f"not be loaded: {self.failed.get(job.assignment, 'no grading folder')}")
             self._drop(conn, why)
             return
         self.selector.unregister(conn)
@@ -210,7 +229,7 @@ class Server:
     def _expire(self) -> None:
         late = time.monotonic() - HANDSHAKE_SECONDS
         for pending in [p for p in self.pending.values() if p.since < late]:
-            self._drop(pending.sock)
+            self._drop(pending.sock, "this notebook is not being graded" if pending.token else "")
 
     def _reap(self) -> None:
         while self.judges:

@@ -30,6 +30,8 @@ MAX_CALLS = 20_000
 """Calls between the two sides (student functions called, callbacks served) in one notebook."""
 MAX_MESSAGES = 100_000
 """Messages a notebook may send in all."""
+MAX_VERDICT = 4000
+"""Characters of a verdict's message kept: what a check says quotes the student's objects, which may be huge."""
 
 
 class AbortedError(BaseException):
@@ -310,12 +312,16 @@ class Session:
             return {"ok": False, "ename": "AssertionError",
                     "message": f"{name}: the check did not finish ({exc})"}, exc
         except Exception as exc:
-            return {"ok": False, "ename": type(exc).__name__, "message": str(exc)}, None
+            return {"ok": False, "ename": type(exc).__name__[:100], "message": _cut(str(exc))}, None
         return {"ok": True, "ename": "", "message": ""}, None
 
     def _log(self, entry: dict[str, Any]) -> None:
         self.log.write(json.dumps(entry) + "\n")
         self.log.flush()
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_VERDICT else f"{text[:MAX_VERDICT]}... ({len(text) - MAX_VERDICT} more characters)"
 
 
 def _pair(value: Any) -> tuple[Any, Any]:

@@ -315,25 +315,29 @@ def recv(sock: socket.socket) -> tuple[dict[str, Any], list[bytearray]] | None:
     count = header.get("nb", 0) if isinstance(header, dict) else None
     if not isinstance(header, dict) or type(count) is not int or not 0 <= count <= MAX_BUFFERS:
         raise WireError("a header is not a JSON object with a buffer count")
-    buffers = []
+    buffers, total = [], 0
     for _ in range(count):
         (length,) = LENGTH.unpack(_exactly(sock, LENGTH.size))
-        if length > MAX_BUFFER:
-            raise WireError(f"an array of {length} bytes is over the limit")
+        total += length
+        if length > MAX_BUFFER or total > MAX_BUFFER:
+            raise WireError(f"arrays of {total} bytes in one message are over the limit")
         buffers.append(_exactly(sock, length))
     return header, buffers
 
 
+CHUNK = 1 << 20
+
+
 def _exactly(sock: socket.socket, n: int, allow_eof: bool = False) -> bytearray | None:
-    data = bytearray(n)
-    view, got = memoryview(data), 0
-    while got < n:
-        k = sock.recv_into(view[got:])
-        if k == 0:
-            if allow_eof and got == 0:
+    """``n`` bytes, read as they arrive: memory grows with what came, never with what a header announced."""
+    data = bytearray()
+    while len(data) < n:
+        chunk = sock.recv(min(n - len(data), CHUNK))
+        if not chunk:
+            if allow_eof and not data:
                 return None
-            raise WireError(f"the connection closed {got} bytes into {n}")
-        got += k
+            raise WireError(f"the connection closed {len(data)} bytes into {n}")
+        data += chunk
     return data
 
 

@@ -2,7 +2,10 @@
 
 Assignment ``ps1`` (built with nbgrader's generate_assignment by `tests.grader.conftest.generate`) has three solution
 cells and three test cells whose hidden parts call ``grader.hidden`` (with the checks and the answer key of
-``tests/adversarial/grading/ps1/``, the course's grading folder) and NumPy's testing functions:
+``tests/adversarial/grading/ps1/``, the course's grading folder) and NumPy's testing functions. The checks and the
+answer key compute the truth with the grading folder's ``solution.py`` (imported relatively), which also holds
+`JUDGE_SECRET`: all of it lives in the course's judge (`grader.judge`), never in a notebook's process, and the secret
+must never show up in what a student gets back:
 
 - ``answer`` then ``test_answer`` (1 point): the answer ``q1_first_step_W1_moves`` (2);
 - ``init`` then ``test_init`` (2 points): ``zeros_init``, an all-zeros init (``hidden-marker-7f3a`` is in its hidden
@@ -19,6 +22,8 @@ batch stays fast.
 from __future__ import annotations
 
 import copy
+import functools
+import json
 import shutil
 import socket
 import tempfile
@@ -31,6 +36,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from nbgrader.api import Gradebook
 
+from grader.autograde import AutogradeResult
 from grader.course import quiet_sqlalchemy
 from grader.engine.sandbox import find_bwrap
 from tests.grader.conftest import ASSIGNMENT, TIMESTAMP, generate
@@ -38,6 +44,8 @@ from tests.grader.conftest import ASSIGNMENT, TIMESTAMP, generate
 GRADING = Path(__file__).resolve().parent / "grading"
 """The course's grading folder: the checks and answer key its hidden tests call."""
 HIDDEN_MARKER = "hidden-marker-7f3a"
+JUDGE_SECRET = "judge-secret-5e1b"
+"""``SECRET`` of the grading folder's solution.py: only the judge holds it."""
 SECRETS = {"CI_JOB_TOKEN": "ci-secret-5d1e", "GITHUB_TOKEN": "ghp-secret-93ab", "AWS_SECRET_ACCESS_KEY": "aws-4c2f"}
 """Put in the grader's environment while grading: no notebook may see them."""
 
@@ -205,8 +213,9 @@ def listener() -> Iterator[Listener]:
     listening.sock.close()
 
 
+@functools.cache
 def bwrap_works() -> str:
-    """"" when the bubblewrap sandbox can run here, else why not."""
+    """"" when the bubblewrap sandbox can run here, else why not (found out once per session)."""
     if find_bwrap() is None:
         return "bubblewrap (bwrap) is not installed"
     from grader.engine import Job, LocalForkExecutor
@@ -224,3 +233,22 @@ def fresh_copy(released_course: Path, where: Path) -> Path:
     root = where / "course"
     shutil.copytree(released_course, root)
     return root
+
+
+def grade(course: Path, mode: str, jobs: int = 2) -> AutogradeResult:
+    """`grader.autograde.run` on every submission of the course, with the fork engine in sandbox ``mode``."""
+    from grader import autograde
+    from grader.engine import LocalForkExecutor
+    from grader.grading import engine_settings
+
+    with LocalForkExecutor(jobs=jobs, sandbox=mode, course=engine_settings(course)) as executor:
+        return autograde.run(course=course, assignment=ASSIGNMENT, executor=executor)
+
+
+def graded_outputs(course: Path, student: str) -> str:
+    """Everything the student's graded notebook's cells output (streams, results, errors), as one text."""
+    path = course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    if not path.is_file():
+        return ""
+    nb = nbformat.read(path, as_version=4)
+    return "\n".join(json.dumps(output) for cell in nb.cells for output in cell.get("outputs", []))

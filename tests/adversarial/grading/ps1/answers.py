@@ -2,7 +2,9 @@
 
 from grader.checks import Answer
 
+from .solution import FIRST_STEP_W1_MOVES
+
 ANSWERS = {
-    "q1_first_step_W1_moves": Answer("int", 2, "dW1 is zero at update 1, while W2 is still zero",
+    "q1_first_step_W1_moves": Answer("int", FIRST_STEP_W1_MOVES, "dW1 is zero at update 1, while W2 is still zero",
                                      {1: "at update 1 W2 is still all zeros"}),
 }
