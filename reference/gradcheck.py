@@ -1,8 +1,11 @@
 """Gradient checks: centered differences, per parameter or along random directions; they return numbers, never print.
 
 The centered difference ∂f/∂x_i ≈ (f(x + ε e_i) − f(x − ε e_i)) / 2ε has truncation error O(ε²) and round-off
-error O(ε_mach·|f| / ε); with ε = 1e-6 in float64 both stay near 1e-10, so a correct backward pass agrees with it
-to a relative error well below 1e-7 (away from the kinks of ReLU).
+error O(ε_mach·|f| / ε), which balance near ε ≈ ε_mach^(1/3) ≈ 6e-6 in float64: use 1e-5 to 1e-6 (the default is
+1e-6). A correct backward pass then agrees with it to a relative error below 1e-7, away from the kinks of ReLU,
+as long as the gradients are not tiny next to |f|; in deep sigmoid nets they are, and 1e-5 is the safer step
+(tests/reference/test_gradcheck.py, FACT1_EPS). A smaller step is not better: at 1e-7 round-off alone can push a
+correct backward pass above 1e-7 (measured on the small tanh nets of the backprop assignment).
 """
 
 from __future__ import annotations

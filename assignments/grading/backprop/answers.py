@@ -21,6 +21,22 @@ ANSWERS: dict[str, Answer] = {
         "dividing eps by 10 divides the error by 10 (slope 1 in the log-log plot)",
         {"c": "that is how the centered difference behaves; the one-sided one keeps the eps f''/2 term"},
     ),
+    "q_best_eps_exponent": Answer(
+        "int",
+        5,
+        "the centered error is the truncation error, about eps^2 |f'''| / 6, plus round-off, about 1e-16 |f| / eps: "
+        "the first falls and the second grows as eps shrinks, so their sum is smallest where they meet, near the "
+        "cube root of machine epsilon (6e-6 in float64). Find the smallest centered number in the table (the lowest "
+        "point of the centered curve) and write k for its eps = 10^-k",
+        {
+            12: "the smallest step is not the most accurate: round-off, about 1e-16 |f| / eps, grows as eps shrinks, "
+            "and the centered curve rises again on the left",
+            7: "1e-7 is a popular step, and where one-sided differences do best (near the square root of machine "
+            "epsilon), but for centered differences round-off already dominates at 1e-7: their error there is about "
+            "100 times its minimum",
+            1: "the largest step has the largest truncation error, about eps^2 |f'''| / 6",
+        },
+    ),
     "q_missing_m_relative_difference": Answer(
         "letter",
         "c",

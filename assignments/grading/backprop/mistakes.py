@@ -260,7 +260,7 @@ def model_backward_wrong_layer_activation(AL, Y, caches, activations):
     expect=("one-sided",),
     description="I used (f(x + eps) - f(x)) / eps, a one-sided difference",
 )
-def numerical_gradient_one_sided(f, x, eps=1e-7):
+def numerical_gradient_one_sided(f, x, eps=1e-5):
     grad = np.zeros(x.shape)
     f_x = f(x)
     for i in np.ndindex(x.shape):
@@ -277,7 +277,7 @@ def numerical_gradient_one_sided(f, x, eps=1e-7):
     expect=("2 * eps",),
     description="I divided f(x + eps) - f(x - eps) by eps instead of 2 eps",
 )
-def numerical_gradient_divides_by_eps(f, x, eps=1e-7):
+def numerical_gradient_divides_by_eps(f, x, eps=1e-5):
     grad = np.zeros(x.shape)
     for i in np.ndindex(x.shape):
         x_plus, x_minus = x.copy(), x.copy()
@@ -292,15 +292,15 @@ def numerical_gradient_divides_by_eps(f, x, eps=1e-7):
     replaces="numerical_gradient",
     targets=("test_numerical_gradient_values",),
     expect=("ignored the eps argument",),
-    description="I wrote the step 1e-7 into the code instead of using eps",
+    description="I wrote the step 1e-5 into the code instead of using eps",
 )
-def numerical_gradient_ignores_eps(f, x, eps=1e-7):
+def numerical_gradient_ignores_eps(f, x, eps=1e-5):
     grad = np.zeros(x.shape)
     for i in np.ndindex(x.shape):
         x_plus, x_minus = x.copy(), x.copy()
-        x_plus[i] += 1e-7
-        x_minus[i] -= 1e-7
-        grad[i] = (f(x_plus) - f(x_minus)) / 2e-7
+        x_plus[i] += 1e-5
+        x_minus[i] -= 1e-5
+        grad[i] = (f(x_plus) - f(x_minus)) / 2e-5
     return grad
 
 
@@ -311,7 +311,7 @@ def numerical_gradient_ignores_eps(f, x, eps=1e-7):
     expect=("in place", "not the same"),
     description="I moved x[i] in place by +eps and -2 eps and never put it back",
 )
-def numerical_gradient_leaves_x_perturbed(f, x, eps=1e-7):
+def numerical_gradient_leaves_x_perturbed(f, x, eps=1e-5):
     grad = np.zeros(x.shape)
     for i in np.ndindex(x.shape):
         x[i] += eps
@@ -357,6 +357,29 @@ MUTANTS.code(
     targets=("test_q_centered",),
     expect=("eps^2",),
     description="I thought centered differences improve like one-sided ones, ten times per factor ten of eps",
+)
+
+MUTANTS.code(
+    name="q_best_eps_smallest_step",
+    cell="q_best_eps_answer",
+    code="""
+        q_best_eps_exponent = None  # a whole number k: eps = 10^-k
+        q_best_eps_exponent = 12
+    """,
+    targets=("test_q_best_eps",),
+    expect=("not the most accurate", "round-off"),
+    description="I thought the smallest step, 1e-12, gives the most accurate finite differences",
+)
+
+MUTANTS.code(
+    name="q_best_eps_popular_step",
+    cell="q_best_eps_answer",
+    code="""
+        q_best_eps_exponent = 7
+    """,
+    targets=("test_q_best_eps",),
+    expect=("round-off already dominates", "100 times"),
+    description="I answered 1e-7, the step many tutorials use, without reading the table",
 )
 
 MUTANTS.code(
