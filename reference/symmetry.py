@@ -104,8 +104,16 @@ def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 def duplicate_units(params: Params, layer: int, tol: float = 1e-8) -> list[list[int]]:
     """Groups (size ≥ 2) of units of hidden layer ``layer`` (1-based, 1..L−1) whose incoming row of W_l, bias b_l
-    and outgoing column of W_{l+1} are all equal within ``tol`` (max absolute difference ≤ tol; a group is a
-    connected component of that relation). Indices within a group and the groups themselves are sorted.
+    and outgoing column of W_{l+1} are all equal within ``tol`` (max absolute difference ≤ tol). Indices within a
+    group and the groups themselves are sorted.
+
+    "Within tol" is not transitive (a ~ b and b ~ c while a ≁ c), so a group is a *chain*: a connected component
+    of that relation, two units sharing a group when a chain of units, each within tol of the next, joins them.
+    It is the one grouping that does not depend on how the units are numbered (renumbering the units of a layer
+    gives the same network, so it must give the same groups, renumbered), and the one whose groups are the
+    smallest sets closed under "within tol". Joining each unit to the first earlier unit within tol depends on
+    the order; asking every pair of a group to be within tol has no unique answer (a ~ b ~ c: {a, b} or {b, c}?).
+    With tol at round-off scale, far below the differences of distinct units, chains are all of the same unit.
 
     Roughly O(n log n + n·d) for distinct units, where d = n_{l−1} + 1 + n_{l+1}. Python steps: one per group,
     plus one per 2^20 numbers compared (all n²/2 pairs are candidates when every unit is the same).

@@ -242,7 +242,13 @@ def test_str_subclass_answers_are_judged_by_their_characters():
         ("q2_across_layers_matters", np.False_, True),
         ("q2_across_layers_matters", "False", False),
         ("q2_across_layers_matters", 0, False),
-        ("q3_columns_stay_equal", False, True),
+        ("q1_zeros_tanh_weights_move", False, True),
+        ("q1_zeros_tanh_weights_move", "False", False),
+        ("q1_zeros_tanh_weights_move", None, False),  # the released template, not answered
+        ("q1_rank_W1_after_many_updates", 1, True),
+        ("q1_rank_W1_after_many_updates", None, False),
+        ("q3_columns_stay_equal", "c", True),
+        ("q3_columns_stay_equal", False, False),  # the old True/False question
     ],
 )
 def test_answer_types(name, value, ok):
@@ -254,11 +260,27 @@ def test_answer_types(name, value, ok):
             INIT.run(name, value)
 
 
-def test_known_wrong_answers_get_their_own_explanation():
-    with pytest.raises(AssertionError, match="W2 is still all zeros"):
-        INIT.run("q1_first_step_W1_moves", 1)
-    with pytest.raises(AssertionError, match="FEATURES"):
-        INIT.run("q3_columns_are_examples", True)
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("q1_first_step_W1_moves", 1, "W2 is still all zeros"),
+        ("q1_zeros_tanh_weights_move", True, r"tanh\(0\) = 0"),
+        ("q1_rank_W1_after_many_updates", 2, "one direction"),
+        ("q3_columns_are_examples", True, "FEATURES"),
+        ("q3_columns_stay_equal", "b", "dead ReLU units with different biases"),
+        ("q3_columns_stay_equal", "a", "separates"),
+    ],
+)
+def test_known_wrong_answers_get_their_own_explanation(name, value, words):
+    with pytest.raises(AssertionError, match=words):
+        INIT.run(name, value)
+
+
+def test_no_feedback_claims_the_thread_said_what_it_did_not():
+    """Issue 15: a message called q1_first_step_W1_moves = 1 "the thread's first guess"; the thread never said it."""
+    answers = module("init_symmetry.answers").ANSWERS
+    texts = [a.why for a in answers.values()] + [m for a in answers.values() for m in a.wrong.values()]
+    assert not [t for t in texts if "thread" in t]
 
 
 def test_unknown_names_list_the_known_ones():
@@ -382,3 +404,86 @@ def test_planted_cases_mean_what_their_stories_say():
         for case in cases:
             expected = duplicates._reference_groups(case.W, case.b, case.W_next, 1e-8 if case.tol is None else case.tol)
             assert f"(expected {expected})" in case.story
+
+
+# --- initialize_parameters_from_stds (stds.py) ----------------------------------------------------------------------
+
+stds = module("init_symmetry.stds")
+
+
+def _helper(draw=None, *, zero_parts_draw=False, layer_std=None):
+    """An initialize_parameters_from_stds: correct by default, or with one mistake.
+
+    ``draw(rng, shape, std)`` draws a random part; ``zero_parts_draw`` also draws (times 0) the parts whose std is
+    0; ``layer_std(stds, l)`` picks the std of layer l from its list."""
+    draw = draw or (lambda rng, shape, std: rng.standard_normal(shape) * std)
+    layer_std = layer_std or (lambda stds, l: stds[l - 1])
+
+    def init(layer_dims, rng, weight_stds, bias_stds):
+        params = {}
+        for l in range(1, len(layer_dims)):
+            for key, shape, std in ((f"W{l}", (layer_dims[l], layer_dims[l - 1]), layer_std(weight_stds, l)),
+                                    (f"b{l}", (layer_dims[l], 1), layer_std(bias_stds, l))):
+                params[key] = draw(rng, shape, std) if std > 0 or zero_parts_draw else np.zeros(shape)
+        return params
+
+    return init
+
+
+@pytest.mark.parametrize("aspect", list(stds.ASPECTS))
+@pytest.mark.parametrize(
+    "draw",
+    [
+        None,
+        lambda rng, shape, std: rng.normal(0.0, std, size=shape),
+        lambda rng, shape, std: std * rng.normal(size=shape),
+    ],
+    ids=["standard_normal", "normal", "normal_times_std"],
+)
+def test_correct_helpers_pass_every_aspect(aspect, draw):
+    """Are the usual correct spellings (standard_normal times std, rng.normal(0, std, size)) accepted?"""
+    INIT.run("from_stds", _helper(draw), aspect)
+
+
+def test_the_helper_matches_reference_initialize():
+    """The correct helper draws what reference.init.initialize draws (the notebook's runs depend on it)."""
+    rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
+    mine = _helper()([3, 5, 4, 1], rng_a, [0.0, 0.0, 0.0], [1.0, 1.0, 1.0])
+    ref = initialize([3, 5, 4, 1], rng_b, weights="zeros", biases="normal", bias_kw={"std": 1.0})
+    assert all(np.array_equal(mine[k], ref[k]) for k in ref)
+
+
+@pytest.mark.parametrize(
+    ("helper", "aspect", "words"),
+    [
+        (_helper(layer_std=lambda stds, l: stds[0]), "spread", "first layer's std"),
+        (_helper(lambda rng, shape, std: rng.standard_normal(shape) * std**2), "spread", "not variances"),
+        (_helper(lambda rng, shape, std: rng.standard_normal(shape) * np.sqrt(std)), "spread", "square root"),
+        (_helper(lambda rng, shape, std: rng.standard_normal(shape)), "spread", "did not multiply"),
+        (_helper(lambda rng, shape, std: rng.normal(std, size=shape)), "spread", "as the mean"),
+        (_helper(lambda rng, shape, std: rng.uniform(-std * 3**0.5, std * 3**0.5, shape)), "spread", "uniform"),
+        (_helper(zero_parts_draw=True), "randomness", "parts whose std is 0 as well"),
+        (_helper(lambda rng, shape, std: np.random.randn(*shape) * std), "randomness", "global random generator"),
+        (_helper(lambda rng, shape, std: rng.standard_normal(shape) * std + 0 * rng.standard_normal()), "randomness",
+         "another amount of numbers"),
+        (lambda dims, rng, w, b: _helper()(dims, np.random.default_rng(0), w, b), "randomness",
+         "do not change when rng changes"),
+        (_helper(lambda rng, shape, std: np.random.default_rng(0).standard_normal(shape) * std), "randomness",
+         "reseeded"),
+        (_helper(lambda rng, shape, std: np.full(shape, std)), "spread", "symmetry is not broken"),
+        (_helper(layer_std=lambda stds, l: stds[l]), "shapes", "IndexError"),
+        (_helper(layer_std=lambda stds, l: 0.0), "shapes", "all zeros although weight_stds"),
+        (lambda dims, rng, w, b: {f"{p}{l}": np.zeros((dims[l], dims[l - 1] if p == "W" else 1)).T
+                                 for l in range(1, len(dims)) for p in "Wb"}, "shapes", "transposed"),
+    ],
+    ids=["first_std", "squared", "sqrt", "unscaled", "std_as_mean", "uniform", "zero_parts_drawn", "global",
+         "extra_draws", "own_generator", "reseeded", "constant", "off_by_one", "all_zero", "transposed"],
+)
+def test_every_known_helper_mistake_is_named(helper, aspect, words):
+    with pytest.raises(AssertionError, match=words):
+        INIT.run("from_stds", helper, aspect)
+
+
+def test_the_helper_checks_name_their_aspects():
+    with pytest.raises(ValueError, match="known: shapes, spread, randomness"):
+        INIT.run("from_stds", _helper(), "everything")

@@ -3,6 +3,7 @@ identical (or W_l of rank 1) under gradient descent with reference.train, and wh
 
 from __future__ import annotations
 
+import itertools
 import sys
 
 import numpy as np
@@ -318,6 +319,29 @@ def test_duplicate_units_validates_the_layer():
     params["b1"] = params["b1"][:5]
     with pytest.raises(ValueError, match="b1"):
         duplicate_units(params, 1)
+
+
+def _first_earlier_match(F: np.ndarray, tol: float) -> list[list[int]]:
+    """The other rule one might write: each unit joins the group of the first earlier unit within tol."""
+    group = list(range(F.shape[0]))
+    for i in range(F.shape[0]):
+        group[i] = next((group[j] for j in range(i) if np.max(np.abs(F[i] - F[j])) <= tol), i)
+    groups = [[i for i in range(F.shape[0]) if group[i] == g] for g in sorted(set(group))]
+    return [g for g in groups if len(g) >= 2]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+def test_a_chain_is_one_group_whatever_the_numbering_of_its_units(order):
+    """a ~ c and c ~ b within tol, a and b further apart: one group [a, b, c] in every numbering of the units.
+
+    Renumbering the units of a layer gives the same network, so the groups must only be renumbered too. The
+    first-earlier-match rule fails this: with c numbered last, c joins a's group and b is left out."""
+    values = np.array([0.0, 1.6e-3, 0.8e-3])[list(order)]  # a, b, c in the order ``order`` puts them
+    params = {"W1": values[:, None], "b1": np.zeros((3, 1)), "W2": np.ones((1, 3)), "b2": np.zeros((1, 1))}
+    F = np.hstack([params["W1"], params["b1"], params["W2"].T])
+    assert duplicate_units(params, 1, tol=1e-3) == [[0, 1, 2]] == pairwise_duplicate_groups(F, 1e-3)
+    if order.index(2) == 2:  # c last: the order-dependent rule splits the chain
+        assert _first_earlier_match(F, 1e-3) != [[0, 1, 2]]
 
 
 @pytest.mark.parametrize("seed", range(20))

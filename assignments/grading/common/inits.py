@@ -1,5 +1,7 @@
-"""Checks of the init functions of ``init_symmetry``: shapes, spread, randomness (symmetry broken, rng only) and
-training the reference network from them. Each takes the student's function and a scheme of :data:`INIT_SPECS`."""
+"""Checks of the init functions of ``init_symmetry`` and ``init_scale``: shapes, spread, randomness (symmetry broken,
+rng only) and training the reference network from them. Each takes the student's function and a scheme of
+``init_specs``; the public helpers below (:func:`judge_spread`, :func:`assert_distinct_units`, ...) also judge
+``init_symmetry``'s ``initialize_parameters_from_stds`` (``grading/init_symmetry/stds.py``)."""
 
 from __future__ import annotations
 
@@ -55,23 +57,23 @@ def shapes(fn: Callable[..., Any], scheme: str) -> None:
 
 
 @dataclass(frozen=True)
-class _Sample:
+class Sample:
     name: str
     values: np.ndarray
     fan_in: int
     fan_out: int
 
 
-def _samples(params: Mapping[str, np.ndarray], kind: str) -> list[_Sample]:
+def samples_of(params: Mapping[str, np.ndarray], kind: str) -> list[Sample]:
     out = []
     for key in sorted((k for k in params if k.startswith(kind)), key=lambda k: int(k[1:])):
         W = params[f"W{key[1:]}"]
-        out.append(_Sample(key, params[key], fan_in=W.shape[1], fan_out=W.shape[0]))
+        out.append(Sample(key, params[key], fan_in=W.shape[1], fan_out=W.shape[0]))
     return out
 
 
-def _judge_spread(
-    function: str, sample: _Sample, spread: Spread, mistakes: Sequence[Mistake], scale: float, call: str
+def judge_spread(
+    function: str, sample: Sample, spread: Spread, mistakes: Sequence[Mistake], scale: float, call: str
 ) -> None:
     """Mean 0, std = spread, normal shape; tolerances from the sample size N (about 6 standard errors)."""
     x = sample.values.ravel()
@@ -131,10 +133,10 @@ def spread(fn: Callable[..., Any], scheme: str) -> None:
             dims = SPREAD_DIMS[kind]
             wanted = [f"{kind}{l}" for l in range(1, len(dims))]  # the other kind's 24 MB need not travel
             params = _init(spec, only(fn, wanted), dims, seed=12345, **kw)
-            for sample in _samples(params, kind):
-                _assert_distinct_units(spec.function, sample)
+            for sample in samples_of(params, kind):
+                assert_distinct_units(spec.function, sample)
                 call = f" (called with {spec.param}={scale})" if has_scale else ""
-                _judge_spread(spec.function, sample, spread, mistakes, scale, call)
+                judge_spread(spec.function, sample, spread, mistakes, scale, call)
 
 
 def _equal_rows(M: np.ndarray) -> tuple[int, int] | None:
@@ -147,7 +149,7 @@ def _equal_rows(M: np.ndarray) -> tuple[int, int] | None:
     return int(i), int(j)
 
 
-def _assert_distinct_units(function: str, sample: _Sample) -> None:
+def assert_distinct_units(function: str, sample: Sample) -> None:
     """No two rows of a weight matrix (entries of a bias) are exactly equal: the random part breaks symmetry."""
     pair = _equal_rows(sample.values)
     if pair is not None:
@@ -165,7 +167,7 @@ RANDOMNESS_DIMS = (4, 12, 10, 8)
 """Non-square layers, so that a layer that restarts from the same random numbers shows as a rescaled prefix copy."""
 
 
-def _same_state(a: tuple, b: tuple) -> bool:
+def same_state(a: tuple, b: tuple) -> bool:
     return a[0] == b[0] and np.array_equal(a[1], b[1]) and tuple(a[2:]) == tuple(b[2:])
 
 
@@ -177,7 +179,7 @@ def randomness(fn: Callable[..., Any], scheme: str) -> None:
     kind = "W" if spec.weights is not None else "b"
     state = np.random.get_state()
     first = _init(spec, fn, RANDOMNESS_DIMS, seed=7)
-    changed = not _same_state(state, np.random.get_state())
+    changed = not same_state(state, np.random.get_state())
     np.random.set_state(state)
     if changed:
         fail(
@@ -185,9 +187,9 @@ def randomness(fn: Callable[..., Any], scheme: str) -> None:
             "your function used NumPy's global random generator (np.random.randn, np.random.normal, "
             "np.random.seed, ...): draw every random number from the rng argument, e.g. rng.standard_normal(shape)",
         )
-    samples = _samples(first, kind)
+    samples = samples_of(first, kind)
     for sample in samples:
-        _assert_distinct_units(name, sample)
+        assert_distinct_units(name, sample)
     again = _init(spec, fn, RANDOMNESS_DIMS, seed=7)
     if any(not np.array_equal(first[k], again[k]) for k in first):
         fail(
@@ -202,13 +204,18 @@ def randomness(fn: Callable[..., Any], scheme: str) -> None:
             "your parameters do not change when rng changes: you created or seeded your own generator "
             "(np.random.default_rng(0), np.random.seed, ...) instead of drawing from the rng you were given",
         )
+    assert_fresh_layers(name, samples)
+
+
+def assert_fresh_layers(function: str, samples: Sequence[Sample]) -> None:
+    """No layer starts with (a rescaled copy of) the random numbers of another: the rng was not reseeded."""
     for i, a in enumerate(samples):
         for b in samples[i + 1 :]:
             k = min(a.values.size, b.values.size)
             x, y = a.values.ravel()[:k], b.values.ravel()[:k]
             if x.std() > 0 and y.std() > 0 and abs(np.corrcoef(x, y)[0, 1]) > 0.999:
                 fail(
-                    name,
+                    function,
                     f"{b.name} starts with the same random numbers as {a.name} (rescaled): each layer restarted "
                     f"from the same seed. A generator reseeded (or re-created) for every layer repeats itself; "
                     f"draw every layer from the one rng you were given, without reseeding it",

@@ -1,4 +1,4 @@
-"""The answer key of ``init_symmetry``: the seven auto-graded answers to the forum thread's three questions, each
+"""The answer key of ``init_symmetry``: the nine auto-graded answers to the forum thread's three questions, each
 proved on the reference by test_claims.py beside this file."""
 
 from __future__ import annotations
@@ -6,14 +6,25 @@ from __future__ import annotations
 from grader.checks import Answer
 
 ANSWERS: dict[str, Answer] = {
+    "q1_zeros_tanh_weights_move": Answer(
+        "bool",
+        False,
+        "with every weight and bias 0, tanh(0) = 0 makes every hidden activation 0, so dW_L = dZ_L A_(L-1)^T = 0; "
+        "and W_(l+1) = 0 makes dZ_l = (W_(l+1)^T dZ_(l+1)) * g'(Z_l) = 0 for every hidden layer, whatever g'(0) "
+        "is. No weight ever gets a gradient: print the largest |dW| over all updates",
+        {
+            True: "tanh'(0) = 1 does not help: the gradient of a layer's weights is dZ times the activations of the "
+            "layer below, which are tanh(0) = 0, and the signal back to the earlier layers is multiplied by W = 0",
+        },
+    ),
     "q1_first_step_W1_moves": Answer(
         "int",
         2,
         "at update t, dW1 = dZ1 X^T with dZ1 = (W2^T dZ2) * g'(Z1); W2 starts at zero and only becomes non-zero "
         "after the first update, so dW1 is exactly 0 at update 1. Print np.abs(grads['dW1']).max() per update",
         {
-            1: "the thread's first guess: at update 1 dW1 = (W2^T dZ2 * g'(Z1)) X^T is exactly zero, because W2 "
-            "is still all zeros",
+            1: "the random biases do not make W1 move at once: at update 1 dW1 = (W2^T dZ2 * g'(Z1)) X^T is "
+            "exactly zero, because W2 is still all zeros (only W2 and the biases move at update 1)",
             0: "updates are counted from 1",
         },
     ),
@@ -23,6 +34,18 @@ ANSWERS: dict[str, Answer] = {
         "after two updates W1 = -lr * dW1(update 2), and dW1 = (w2 * g'(b1)) (X dz2)^T is an outer product of "
         "two vectors: every row is a multiple of the same row. Print np.linalg.matrix_rank(params['W1'])",
         {0: "W1 is no longer zero after the second update", 2: "all rows of W1 are multiples of one row"},
+    ),
+    "q1_rank_W1_after_many_updates": Answer(
+        "int",
+        1,
+        "from zero weights, every live ReLU unit computes b_i * relu(1 + r.x) with one shared direction r, and the "
+        "gradients keep that form (ReLU is positively homogeneous), so W1 = (column of b) times r^T has rank 1 for "
+        "good: the layer learns along one direction only. Print np.linalg.matrix_rank(W1) after the moons run",
+        {
+            2: "W1 is 10 x 2, so rank 2 is possible, but it never comes: every row of W1 stays a multiple of the same "
+            "row, the network sees the input along one direction only, however long it trains",
+            0: "W1 is not zero any more: it moved from update 2 on",
+        },
     ),
     "q1_relu_negative_bias": Answer(
         "letter",
@@ -54,9 +77,18 @@ ANSWERS: dict[str, Answer] = {
         "are the columns of X (and of Z1 = W1 X + b1), which is why W1's shape does not change with m",
     ),
     "q3_columns_stay_equal": Answer(
-        "bool",
-        False,
-        "column i of W2 gets the gradient dZ2 A1[i]^T; when units i and j of layer 1 differ, A1[i] != A1[j], so "
-        "the two columns get different updates and separate after one step (the Q3 experiment measures it)",
+        "letter",
+        "c",
+        "column i of W2 gets the gradient dZ2 A1[i]^T, which depends on unit i only through its activations A1[i] "
+        "on the examples. Two equal columns get equal updates whenever units i and j output the same activations: "
+        "identical units do, but so do different units that agree on the data, such as two dead ReLU units (the "
+        "Question 3 cell measures both cases)",
+        {
+            "a": "one update separates the two equal columns of the He experiment, whose units differ on the data",
+            "b": "units that are not identical can still keep equal columns: two dead ReLU units with different "
+            "biases both output 0 on every example, and their columns of W2 stay equal (Question 1's run)",
+            "d": "two dead ReLU units with different biases keep equal columns of W2 for all the updates of "
+            "Question 1's run",
+        },
     ),
 }

@@ -1,5 +1,9 @@
 """Checks of ``find_duplicate_units``: planted layers per aspect, judged against reference.symmetry, with known
-wrong finders recognised by what they return so that the message names the mistake."""
+wrong finders recognised by what they return so that the message names the mistake.
+
+A group is a chain (a connected component of "within tol"), as in ``reference.symmetry.duplicate_units``: the one
+grouping that does not depend on how the units are numbered. The ``chains`` aspect plants chains whose ends differ
+by more than tol."""
 
 from __future__ import annotations
 
@@ -19,20 +23,56 @@ def _reference_groups(W: np.ndarray, b: np.ndarray, W_next: np.ndarray | None, t
     return duplicate_units({"W1": W, "b1": b, "W2": nxt}, 1, tol)
 
 
+def _chains(close: Callable[[np.ndarray, np.ndarray], bool], n: int, keep_singletons: bool = False):
+    """The groups of n units joined by chains of ``close(i, j)`` pairs (connected components), sorted."""
+    label = list(range(n))
+
+    def root(i: int) -> int:
+        while label[i] != i:
+            i = label[i]
+        return i
+
+    for i in range(n):
+        for j in range(i):
+            if close(i, j):
+                a, c = sorted((root(i), root(j)))
+                label[c] = a
+    groups = [[i for i in range(n) if root(i) == r] for r in sorted({root(i) for i in range(n)})]
+    return [g for g in groups if keep_singletons or len(g) >= 2]
+
+
 def _variant(rows: Callable[[np.ndarray, np.ndarray, np.ndarray | None], np.ndarray], close, keep_singletons=False):
-    """A wrong finder: units described by ``rows(W, b, W_next)``, compared with ``close(a, b, tol)``."""
+    """A wrong finder: units described by ``rows(W, b, W_next)``, compared with ``close(a, b, tol)``, grouped in
+    chains as the reference groups them (so that each variant differs from it by its one mistake only)."""
 
     def find(W, b, W_next, tol):
         F = rows(W, b, W_next)
-        labels = list(range(F.shape[0]))
-        for i in range(F.shape[0]):
-            for j in range(i):
-                if close(F[i], F[j], tol) and labels[i] == i:
-                    labels[i] = labels[j]
-        groups = [[i for i in range(F.shape[0]) if labels[i] == r] for r in sorted(set(labels))]
-        return [g for g in groups if keep_singletons or len(g) >= 2]
+        return _chains(lambda i, j: close(F[i], F[j], tol), F.shape[0], keep_singletons)
 
     return find
+
+
+def _first_earlier_match(W, b, W_next, tol):
+    """Each unit joins the group of the first earlier unit within tol: the grouping depends on the numbering."""
+    F = _units(W, b, W_next)
+    group = list(range(F.shape[0]))
+    for i in range(F.shape[0]):
+        group[i] = next((group[j] for j in range(i) if _maxabs(F[i], F[j], tol)), i)
+    groups = [[i for i in range(F.shape[0]) if group[i] == g] for g in sorted(set(group))]
+    return [g for g in groups if len(g) >= 2]
+
+
+def _first_member_only(W, b, W_next, tol):
+    """Each unit joins the first group whose FIRST member is within tol: a chain through later members is cut."""
+    F = _units(W, b, W_next)
+    groups: list[list[int]] = []
+    for i in range(F.shape[0]):
+        home = next((g for g in groups if _maxabs(F[i], F[g[0]], tol)), None)
+        if home is None:
+            groups.append([i])
+        else:
+            home.append(i)
+    return [g for g in groups if len(g) >= 2]
 
 
 def _maxabs(a, b, tol):
@@ -48,7 +88,22 @@ def _pairs(W, b, W_next, tol):
     return [[i, j] for g in groups for k, i in enumerate(g) for j in g[k + 1 :]]
 
 
+_CHAIN_RULE = (
+    "a group is a chain: units a and b belong together when a chain of units, each within tol of the next, joins "
+    "them (a ~ c and c ~ b put a, b and c in one group even if a and b differ by more than tol)"
+)
+
 DUPLICATE_MISTAKES: dict[str, tuple[Callable[..., list[list[int]]], str]] = {
+    "first earlier match": (
+        _first_earlier_match,
+        f"you put each unit with the first earlier unit within tol, so the groups depend on how the units are "
+        f"numbered, and a unit that links two groups does not join them. {_CHAIN_RULE}",
+    ),
+    "first member only": (
+        _first_member_only,
+        f"you compared each unit with the first member of each group only, so a unit within tol of a later member "
+        f"was left out. {_CHAIN_RULE}",
+    ),
     "ignores biases": (
         _variant(lambda W, b, W_next: _units(W, np.zeros_like(b), W_next), _maxabs),
         "you grouped units whose rows of W are equal but whose biases differ. Such units compute different "
@@ -125,6 +180,13 @@ def _duplicate_cases() -> dict[str, list[DuplicateCase]]:
     W6[2] += 1e-6  # a real difference at tol=1e-8, within tol=1e-3
     W7, b7, _ = _planted(6, 2, [[0, 1]], seed=7)
     W7[1] += 2e-5  # within np.allclose's default rtol, far beyond tol
+    W8, b8, N8 = _planted(6, 2, [], seed=10, n_next=2)
+    for i, step in ((0, 0.0), (2, 0.8e-3), (3, 1.6e-3)):  # a chain 0 ~ 2 ~ 3 in index order; 0 and 3 apart
+        W8[i], b8[i], N8[:, i] = (7.0 + step, 7.0), 0.5, 1.0
+    W9, b9, _ = _planted(7, 2, [], seed=11)
+    for i, step in ((1, 0.0), (4, 1.6e-8), (6, 0.8e-8)):  # a chain 1 ~ 6 ~ 4: its middle unit numbered last
+        W9[i], b9[i] = (2.0 + step, -3.0), -1.0
+    W9[5], b9[5] = W9[2] + (0.0, 5e-9), b9[2]  # and a plain pair 2 ~ 5
     return {
         "rows_and_biases": [
             DuplicateCase("units 0, 3, 5 share row and bias, units 2, 6 too (expected [[0, 3, 5], [2, 6]])", W, b),
@@ -155,10 +217,26 @@ def _duplicate_cases() -> dict[str, list[DuplicateCase]]:
             ),
             DuplicateCase("rows differing by 2e-5 with the default tol=1e-8 (expected [])", W7, b7),
         ],
+        "chains": [
+            DuplicateCase(
+                "with tol=1e-3, units 0, 2 and 3 are equal but for W[:, 0] = 7, 7.0008, 7.0016: 0 ~ 2 and 2 ~ 3, "
+                "while 0 and 3 differ by more than tol (expected [[0, 2, 3]])",
+                W8,
+                b8,
+                N8,
+                1e-3,
+            ),
+            DuplicateCase(
+                "with the default tol=1e-8, units 1 and 4 differ by 1.6e-8 and unit 6 lies between them, 0.8e-8 "
+                "from each; units 2 and 5 differ by 5e-9 (expected [[1, 4, 6], [2, 5]])",
+                W9,
+                b9,
+            ),
+        ],
     }
 
 
-DUPLICATE_ASPECTS = ("rows_and_biases", "next_layer", "tolerance")
+DUPLICATE_ASPECTS = ("rows_and_biases", "next_layer", "tolerance", "chains")
 
 
 def as_groups(value: Any, function: str) -> list[list[int]]:

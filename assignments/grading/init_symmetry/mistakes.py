@@ -1,4 +1,5 @@
-"""Typical mistakes in ``init_symmetry``: wrong init functions, wrong duplicate finders and misconceived answers.
+"""Typical mistakes in ``init_symmetry``: wrong init functions (the shared helper and the named inits), wrong
+duplicate finders and misconceived answers.
 
 Each function below is a complete wrong version of a notebook function, named after its mistake; the decorator
 says which solution cell it replaces, which test cells must lose points and which words their message must
@@ -46,13 +47,149 @@ def zeros_bias_1d(layer_dims):
     return params
 
 
+# --- initialize_parameters_from_stds ------------------------------------------------------------------------------
+
+
+@MUTANTS.function(
+    cell="init_from_stds",
+    replaces="initialize_parameters_from_stds",
+    targets=("test_from_stds_spread",),
+    expect=("first layer's std",),
+    description="I used weight_stds[0] and bias_stds[0] for every layer",
+)
+def from_stds_first_std_everywhere(layer_dims, rng, weight_stds, bias_stds):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        shape_W, shape_b = (layer_dims[l], layer_dims[l - 1]), (layer_dims[l], 1)
+        params[f"W{l}"] = rng.standard_normal(shape_W) * weight_stds[0] if weight_stds[l - 1] > 0 else np.zeros(shape_W)
+        params[f"b{l}"] = rng.standard_normal(shape_b) * bias_stds[0] if bias_stds[l - 1] > 0 else np.zeros(shape_b)
+    return params
+
+
+@MUTANTS.function(
+    cell="init_from_stds",
+    replaces="initialize_parameters_from_stds",
+    targets=("test_from_stds_spread",),
+    expect=("as the mean",),
+    description="I wrote rng.normal(std, size=shape), thinking its first argument is the standard deviation",
+)
+def from_stds_std_as_mean(layer_dims, rng, weight_stds, bias_stds):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        shape_W, shape_b = (layer_dims[l], layer_dims[l - 1]), (layer_dims[l], 1)
+        params[f"W{l}"] = rng.normal(weight_stds[l - 1], size=shape_W) if weight_stds[l - 1] > 0 else np.zeros(shape_W)
+        params[f"b{l}"] = rng.normal(bias_stds[l - 1], size=shape_b) if bias_stds[l - 1] > 0 else np.zeros(shape_b)
+    return params
+
+
+@MUTANTS.function(
+    cell="init_from_stds",
+    replaces="initialize_parameters_from_stds",
+    targets=("test_from_stds_spread",),
+    expect=("not variances",),
+    description="I multiplied the standard normal numbers by the square of the std",
+)
+def from_stds_squared(layer_dims, rng, weight_stds, bias_stds):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        shape_W, shape_b = (layer_dims[l], layer_dims[l - 1]), (layer_dims[l], 1)
+        w, c = weight_stds[l - 1], bias_stds[l - 1]
+        params[f"W{l}"] = rng.standard_normal(shape_W) * w**2 if w > 0 else np.zeros(shape_W)
+        params[f"b{l}"] = rng.standard_normal(shape_b) * c**2 if c > 0 else np.zeros(shape_b)
+    return params
+
+
+@MUTANTS.function(
+    cell="init_from_stds",
+    replaces="initialize_parameters_from_stds",
+    targets=("test_from_stds_randomness",),
+    expect=("std is 0", "np.zeros"),
+    description="I drew every part and multiplied it by its std, also the parts whose std is 0",
+)
+def from_stds_draws_zero_parts(layer_dims, rng, weight_stds, bias_stds):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * weight_stds[l - 1]
+        params[f"b{l}"] = rng.standard_normal((layer_dims[l], 1)) * bias_stds[l - 1]
+    return params
+
+
+@MUTANTS.function(
+    cell="init_from_stds",
+    replaces="initialize_parameters_from_stds",
+    targets=("test_from_stds_shapes",),
+    expect=("all zeros although bias_stds",),
+    description="I started every bias at zero, whatever bias_stds says",
+)
+def from_stds_ignores_bias_stds(layer_dims, rng, weight_stds, bias_stds):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        shape_W, w = (layer_dims[l], layer_dims[l - 1]), weight_stds[l - 1]
+        params[f"W{l}"] = rng.standard_normal(shape_W) * w if w > 0 else np.zeros(shape_W)
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return params
+
+
+@MUTANTS.function(
+    cell="init_from_stds",
+    replaces="initialize_parameters_from_stds",
+    targets=("test_from_stds_shapes",),
+    expect=("transposed",),
+    description="I made W_l of shape (n_prev, n) instead of (n, n_prev)",
+)
+def from_stds_transposed(layer_dims, rng, weight_stds, bias_stds):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        shape_W, shape_b = (layer_dims[l - 1], layer_dims[l]), (layer_dims[l], 1)
+        w, c = weight_stds[l - 1], bias_stds[l - 1]
+        params[f"W{l}"] = rng.standard_normal(shape_W) * w if w > 0 else np.zeros(shape_W)
+        params[f"b{l}"] = rng.standard_normal(shape_b) * c if c > 0 else np.zeros(shape_b)
+    return params
+
+
+@MUTANTS.function(
+    cell="init_from_stds",
+    replaces="initialize_parameters_from_stds",
+    targets=("test_from_stds_randomness",),
+    expect=("same random numbers", "reseeded"),
+    description="I made a new generator with the same seed for every layer",
+)
+def from_stds_reseeded_per_layer(layer_dims, rng, weight_stds, bias_stds):
+    seed = int(rng.integers(2**31))
+    params = {}
+    for l in range(1, len(layer_dims)):
+        layer_rng = np.random.default_rng(seed)
+        shape_W, shape_b = (layer_dims[l], layer_dims[l - 1]), (layer_dims[l], 1)
+        w, c = weight_stds[l - 1], bias_stds[l - 1]
+        params[f"W{l}"] = layer_rng.standard_normal(shape_W) * w if w > 0 else np.zeros(shape_W)
+        params[f"b{l}"] = layer_rng.standard_normal(shape_b) * c if c > 0 else np.zeros(shape_b)
+    return params
+
+
+@MUTANTS.function(
+    cell="init_from_stds",
+    replaces="initialize_parameters_from_stds",
+    targets=("test_from_stds_randomness",),
+    expect=("global random generator",),
+    description="I drew with np.random.randn instead of the rng I was given",
+)
+def from_stds_global_np_random(layer_dims, rng, weight_stds, bias_stds):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        n, n_prev = layer_dims[l], layer_dims[l - 1]
+        w, c = weight_stds[l - 1], bias_stds[l - 1]
+        params[f"W{l}"] = np.random.randn(n, n_prev) * w if w > 0 else np.zeros((n, n_prev))
+        params[f"b{l}"] = np.random.randn(n, 1) * c if c > 0 else np.zeros((n, 1))
+    return params
+
+
 # --- initialize_parameters_random ---------------------------------------------------------------------------------
 
 
 @MUTANTS.function(
     cell="init_random",
     replaces="initialize_parameters_random",
-    targets=("test_random_spread",),
+    targets=("test_random",),
     expect=("scale argument",),
     description="I wrote 0.01 into the code instead of using the scale argument",
 )
@@ -67,7 +204,7 @@ def random_ignores_scale(layer_dims, rng, scale=0.01):
 @MUTANTS.function(
     cell="init_random",
     replaces="initialize_parameters_random",
-    targets=("test_random_shapes",),
+    targets=("test_random",),
     expect=("single number", "size="),
     description="I passed the shape to rng.normal as two numbers, which it reads as mean and std",
 )
@@ -82,7 +219,7 @@ def random_normal_args_as_shape(layer_dims, rng, scale=0.01):
 @MUTANTS.function(
     cell="init_random",
     replaces="initialize_parameters_random",
-    targets=("test_random_randomness",),
+    targets=("test_random",),
     expect=("identical", "symmetry is not broken"),
     description="I gave every weight the same small value scale instead of a random one",
 )
@@ -100,7 +237,7 @@ def random_constant(layer_dims, rng, scale=0.01):
 @MUTANTS.function(
     cell="init_xavier",
     replaces="initialize_parameters_xavier",
-    targets=("test_xavier_spread",),
+    targets=("test_xavier",),
     expect=("variance", "square root"),
     description="I gave rng.normal the variance 2/(n_prev + n) where it wants the standard deviation",
 )
@@ -116,7 +253,7 @@ def xavier_variance_as_std(layer_dims, rng):
 @MUTANTS.function(
     cell="init_xavier",
     replaces="initialize_parameters_xavier",
-    targets=("test_xavier_spread",),
+    targets=("test_xavier",),
     expect=("uniform",),
     description="I drew Xavier weights from a uniform distribution instead of a normal one",
 )
@@ -132,7 +269,7 @@ def xavier_uniform_for_normal(layer_dims, rng):
 @MUTANTS.function(
     cell="init_xavier",
     replaces="initialize_parameters_xavier",
-    targets=("test_xavier_spread",),
+    targets=("test_xavier",),
     expect=("He's formula",),
     description="I used He's std sqrt(2/n_prev) for Xavier",
 )
@@ -148,7 +285,7 @@ def xavier_uses_he_formula(layer_dims, rng):
 @MUTANTS.function(
     cell="init_xavier",
     replaces="initialize_parameters_xavier",
-    targets=("test_xavier_randomness",),
+    targets=("test_xavier",),
     expect=("same random numbers", "reseeded"),
     description="I made a fresh generator with the same seed for every layer, so every layer repeats the numbers",
 )
@@ -169,7 +306,7 @@ def xavier_reseeded_per_layer(layer_dims, rng):
 @MUTANTS.function(
     cell="init_he",
     replaces="initialize_parameters_he",
-    targets=("test_he_spread",),
+    targets=("test_he",),
     expect=("fan_out",),
     description="I divided by the size of the layer itself (fan_out) instead of the size of its input (fan_in)",
 )
@@ -185,7 +322,7 @@ def he_fan_out(layer_dims, rng):
 @MUTANTS.function(
     cell="init_he",
     replaces="initialize_parameters_he",
-    targets=("test_he_spread",),
+    targets=("test_he",),
     expect=("square root is missing",),
     description="I multiplied by 2/n_prev and forgot the square root",
 )
@@ -200,7 +337,7 @@ def he_missing_sqrt(layer_dims, rng):
 @MUTANTS.function(
     cell="init_he",
     replaces="initialize_parameters_he",
-    targets=("test_he_spread",),
+    targets=("test_he",),
     expect=("0.01",),
     description="I kept the 0.01 scale of random init for He",
 )
@@ -215,7 +352,7 @@ def he_kept_small_scale(layer_dims, rng):
 @MUTANTS.function(
     cell="init_he",
     replaces="initialize_parameters_he",
-    targets=("test_he_shapes",),
+    targets=("test_he",),
     expect=("transposed",),
     description="I made W_l of shape (n_prev, n) instead of (n, n_prev)",
 )
@@ -231,7 +368,7 @@ def he_transposed_shapes(layer_dims, rng):
 @MUTANTS.function(
     cell="init_he",
     replaces="initialize_parameters_he",
-    targets=("test_he_shapes",),
+    targets=("test_he",),
     expect=("must start at zero",),
     description="I gave the biases random values too, although He init starts them at zero",
 )
@@ -247,7 +384,7 @@ def he_random_biases(layer_dims, rng):
 @MUTANTS.function(
     cell="init_he",
     replaces="initialize_parameters_he",
-    targets=("test_he_shapes",),
+    targets=("test_he",),
     expect=("separate numbers",),
     description="I called np.random.randn with the shape as a tuple, randn((n, n_prev))",
 )
@@ -263,7 +400,7 @@ def he_randn_tuple_shape(layer_dims, rng):
 @MUTANTS.function(
     cell="init_he",
     replaces="initialize_parameters_he",
-    targets=("test_he_randomness",),
+    targets=("test_he",),
     expect=("global random generator",),
     description="I used np.random.randn instead of the rng I was given",
 )
@@ -279,7 +416,7 @@ def he_global_np_random(layer_dims, rng):
 @MUTANTS.function(
     cell="init_he",
     replaces="initialize_parameters_he",
-    targets=("test_he_randomness",),
+    targets=("test_he",),
     expect=("do not change when rng changes",),
     description="I made my own generator np.random.default_rng(0) instead of using rng",
 )
@@ -296,7 +433,7 @@ def he_ignores_rng(layer_dims, rng):
 @MUTANTS.function(
     cell="init_he",
     replaces="initialize_parameters_he",
-    targets=("test_he_randomness",),
+    targets=("test_he",),
     expect=("identical",),
     description="I drew one random row and repeated it for every unit of the layer",
 )
@@ -313,7 +450,7 @@ def he_same_row_every_unit(layer_dims, rng):
 @MUTANTS.function(
     cell="init_he",
     replaces="initialize_parameters_he",
-    targets=("test_he_spread", "test_he_randomness", "test_training"),
+    targets=("test_he", "test_training"),
     expect=("identical",),
     description="I set every weight to the He standard deviation itself, a constant",
 )
@@ -332,7 +469,7 @@ def he_constant(layer_dims, rng):
 @MUTANTS.function(
     cell="init_zero_weights_random_bias",
     replaces="initialize_parameters_zero_weights_random_bias",
-    targets=("test_zero_weights_spread",),
+    targets=("test_zero_weights",),
     expect=("scale argument",),
     description="I drew standard normal biases and forgot to multiply them by scale",
 )
@@ -347,7 +484,7 @@ def zero_weights_ignores_scale(layer_dims, rng, scale=1.0):
 @MUTANTS.function(
     cell="init_zero_weights_random_bias",
     replaces="initialize_parameters_zero_weights_random_bias",
-    targets=("test_zero_weights_spread",),
+    targets=("test_zero_weights",),
     expect=("centred on 0",),
     description="I used rng.random, which draws from [0, 1), for normal biases",
 )
@@ -356,6 +493,21 @@ def zero_weights_uniform_01_bias(layer_dims, rng, scale=1.0):
     for l in range(1, len(layer_dims)):
         params[f"W{l}"] = np.zeros((layer_dims[l], layer_dims[l - 1]))
         params[f"b{l}"] = rng.random((layer_dims[l], 1)) * scale
+    return params
+
+
+@MUTANTS.function(
+    cell="init_zero_weights_random_bias",
+    replaces="initialize_parameters_zero_weights_random_bias",
+    targets=("test_zero_weights",),
+    expect=("must start at zero",),
+    description="I passed the stds to initialize_parameters_from_stds the wrong way round: random weights, zero biases",
+)
+def zero_weights_stds_swapped(layer_dims, rng, scale=1.0):
+    params = {}
+    for l in range(1, len(layer_dims)):
+        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * scale
+        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
     return params
 
 
@@ -517,6 +669,50 @@ def duplicates_pairs_not_groups(W, b, W_next=None, tol=1e-8):
     return pairs
 
 
+@MUTANTS.function(
+    cell="find_duplicates",
+    replaces="find_duplicate_units",
+    targets=("test_duplicates_chains",),
+    expect=("depend on how the units are numbered",),
+    description="I put each unit in the group of the first earlier unit within tol",
+)
+def duplicates_first_earlier_match(W, b, W_next=None, tol=1e-8):
+    parts = [W, b] if W_next is None else [W, b, W_next.T]
+    U = np.hstack(parts)
+    n = U.shape[0]
+    group_of = list(range(n))
+    for i in range(n):
+        for j in range(i):
+            if np.max(np.abs(U[i] - U[j])) <= tol:
+                group_of[i] = group_of[j]
+                break
+    groups = {}
+    for i, g in enumerate(group_of):
+        groups.setdefault(g, []).append(i)
+    return [members for members in groups.values() if len(members) >= 2]
+
+
+@MUTANTS.function(
+    cell="find_duplicates",
+    replaces="find_duplicate_units",
+    targets=("test_duplicates_chains",),
+    expect=("first member",),
+    description="I compared each unit with the first unit of each group found so far",
+)
+def duplicates_first_member_only(W, b, W_next=None, tol=1e-8):
+    parts = [W, b] if W_next is None else [W, b, W_next.T]
+    U = np.hstack(parts)
+    groups = []
+    for i in range(U.shape[0]):
+        for group in groups:
+            if np.max(np.abs(U[i] - U[group[0]])) <= tol:
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    return [g for g in groups if len(g) >= 2]
+
+
 # --- answers -------------------------------------------------------------------------------------------------------
 
 MUTANTS.code(
@@ -549,9 +745,43 @@ MUTANTS.code(
     cell="q3_answers",
     code="""
         q3_columns_are_examples = True
-        q3_columns_stay_equal = False
+        q3_columns_stay_equal = "c"
     """,
     targets=("test_q3_columns_are_examples",),
     expect=("FEATURES",),
     description="I believed, as the forum thread did, that the columns of W1 are training examples",
+)
+
+MUTANTS.code(
+    name="q1_tanh_zero_init_moves",
+    cell="q1_zeros_answers",
+    code="""
+        q1_zeros_tanh_weights_move = True
+    """,
+    targets=("test_q1_zeros_tanh",),
+    expect=("tanh(0) = 0",),
+    description="I thought tanh'(0) = 1 lets the weights of an all-zero network move",
+)
+
+MUTANTS.code(
+    name="q1_long_run_adds_a_direction",
+    cell="q1_moons_answers",
+    code="""
+        q1_rank_W1_after_many_updates = 2
+    """,
+    targets=("test_q1_rank_moons",),
+    expect=("one direction",),
+    description="I thought that, given enough updates, W1 would reach its full rank 2 (it works in the long run)",
+)
+
+MUTANTS.code(
+    name="q3_only_identical_units_keep_columns",
+    cell="q3_answers",
+    code="""
+        q3_columns_are_examples = False
+        q3_columns_stay_equal = "b"
+    """,
+    targets=("test_q3_columns_stay_equal",),
+    expect=("dead",),
+    description="I thought equal columns of W2 stay equal only when the units of layer 1 are identical",
 )
