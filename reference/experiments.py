@@ -1,7 +1,8 @@
 """The experiments behind the course's claims, as pure functions returning rows of numbers (the demo prints them).
 
 - :func:`init_comparison` (fact 8): the same 2-10-5-1 ReLU net trained on ``circles`` from several inits.
-- :func:`depth_ratios` (fact 9): how the std of the pre-activations changes across 50 layers of width 256.
+- :func:`depth_ratios` (fact 9): how the std of the pre-activations changes across 50 layers of width 256, and how
+  the norm of the back-propagated gradient ∂L/∂Z_l changes on the way back down (:func:`grad_norm_profile`).
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reference.activations import get_activation
 from reference.data import circles
 from reference.init import calculate_gain, initialize, lsuv
-from reference.network import accuracy, forward
+from reference.network import Params, accuracy, forward
 from reference.symmetry import duplicate_units
 from reference.train import train
 
@@ -84,18 +86,49 @@ DEPTH_CASES: dict[str, tuple[str, dict]] = {
 
 @dataclass(frozen=True)
 class DepthRow:
-    """Median over seeds of std(Z_L) / std(Z_1) for one init on a deep, wide net."""
+    """Medians over seeds of the forward and backward ratios of one init on a deep, wide net."""
 
     case: str
     median_ratio: float
+    """Forward: median of std(Z_L) / std(Z_1)."""
     profile: np.ndarray
     """std of Z_l for l = 1..L, for the first seed."""
+    median_grad_ratio: float
+    """Backward: median of ‖dZ_1‖ / ‖dZ_L‖ for a standard normal dA_L (> 1: the gradient grows on its way down)."""
+    grad_profile: np.ndarray
+    """‖dZ_l‖ for l = 1..L, for the first seed."""
 
 
-def std_profile(params: dict, X: np.ndarray, activations: Sequence[str]) -> np.ndarray:
+def std_profile(params: Params, X: np.ndarray, activations: Sequence[str]) -> np.ndarray:
     """std of the pre-activations Z_l of every layer l = 1..L, over all units and examples."""
     _, cache = forward(params, X, activations)
     return np.array([cache.Z[l].std() for l in range(1, len(activations) + 1)])
+
+
+def pre_activation_grads(
+    params: Params, X: np.ndarray, activations: Sequence[str], dA: np.ndarray
+) -> list[np.ndarray | None]:
+    """dZ_l = ∂s/∂Z_l for l = 1..L (index 0 is None, like ``Cache.Z``) of s = Σ dA ⊙ A_L on X: the gradient
+    ``dA`` = ∂loss/∂A_L of shape (n_L, m), back-propagated from the output down to layer 1.
+
+    dZ_l = dA_l ⊙ g_l'(Z_l) and dA_{l−1} = W_lᵀ dZ_l, the recursion of :func:`reference.network.backward` started
+    from a given dA_L instead of a loss: each entry of W_lᵀ dZ_l sums over the n_l units of layer l, its fan-out.
+    """
+    _, cache = forward(params, X, activations)
+    dA = np.asarray(dA, dtype=np.float64)
+    L = len(activations)
+    if dA.shape != cache.A[L].shape:
+        raise ValueError(f"dA must have the shape {cache.A[L].shape} of the output A{L}; got {dA.shape}")
+    dZ: list[np.ndarray | None] = [None] * (L + 1)
+    for l in range(L, 0, -1):
+        dZ[l] = get_activation(activations[l - 1]).backward(dA, cache.Z[l])
+        dA = params[f"W{l}"].T @ dZ[l]
+    return dZ
+
+
+def grad_norm_profile(params: Params, X: np.ndarray, activations: Sequence[str], dA: np.ndarray) -> np.ndarray:
+    """The backward profile: Frobenius norms ‖dZ_l‖ for l = 1..L of :func:`pre_activation_grads`."""
+    return np.array([np.linalg.norm(dZ) for dZ in pre_activation_grads(params, X, activations, dA)[1:]])
 
 
 def depth_ratios(
@@ -106,12 +139,14 @@ def depth_ratios(
     batch: int = 256,
     seeds: Sequence[int] = range(10),
 ) -> list[DepthRow]:
-    """For each case, the median over ``seeds`` of std(Z_depth)/std(Z_1) on X ~ N(0, 1) of shape (width, batch)."""
+    """For each case and seed, X ~ N(0, 1) of shape (width, batch), the network, then dA_L ~ N(0, 1) of the same
+    shape, all drawn from default_rng(seed) in that order: the medians over ``seeds`` of std(Z_depth) / std(Z_1)
+    and of ‖dZ_1‖ / ‖dZ_depth‖."""
     rows = []
     for case in cases:
         activation, kw = DEPTH_CASES[case]
         acts = [activation] * depth
-        ratios, first = [], None
+        ratios, grad_ratios, first, first_grads = [], [], None, None
         for seed in seeds:
             rng = np.random.default_rng(seed)
             X = rng.standard_normal((width, batch))
@@ -119,7 +154,10 @@ def depth_ratios(
             if case.startswith("lsuv"):
                 params = lsuv(params, X, acts, rng)
             profile = std_profile(params, X, acts)
+            grads = grad_norm_profile(params, X, acts, rng.standard_normal((width, batch)))
             ratios.append(profile[-1] / profile[0])
-            first = profile if first is None else first
-        rows.append(DepthRow(case, float(np.median(ratios)), first))
+            grad_ratios.append(grads[0] / grads[-1])
+            if first is None:
+                first, first_grads = profile, grads
+        rows.append(DepthRow(case, float(np.median(ratios)), first, float(np.median(grad_ratios)), first_grads))
     return rows

@@ -1,7 +1,7 @@
-"""assignments/grading/init_scale/checks.py and the ``he_leaky`` scheme: does each check accept correct
+"""assignments/grading/init_scale/checks.py, the ``he_leaky`` scheme and the answer key: does each check accept correct
 implementations written in other ways than the notebook's, reject every wrong function of the mistake library with
 its message, and answer garbage, exceptions, warnings and objects equal to everything with an AssertionError, never a
-crash?"""
+crash? Does each answer refuse the released template ``None`` and explain the known wrong choices?"""
 
 from __future__ import annotations
 
@@ -103,3 +103,58 @@ def test_the_leaky_he_spec_is_its_own_registry_and_reads_negative_slope():
 def test_unknown_aspects_list_the_known_ones(check, aspect):
     with pytest.raises(ValueError, match="known: "):
         SCALE.run(check, raises, aspect)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "q_xavier_relu_variance_factor",
+        "q_tanh_gain_one_ratio",
+        "q_backward_weight_std",
+        "q_tanh_gain_5_3_gradient_ratio",
+        "q_sigmoid_saturated_fraction",
+        "q_most_dead_bias",
+        "q_small_bias_helps",
+    ],
+)
+def test_the_released_template_none_scores_nothing_with_a_message_naming_the_variable(name):
+    """Issue 15 item 9: an answer cell starts from `name = None`; left as it is, it fails and says so."""
+    with pytest.raises(AssertionError, match=rf"{name}.*got None"):
+        SCALE.run(name, None)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "ok"),
+    [
+        ("q_backward_weight_std", " (B) ", True),
+        ("q_backward_weight_std", "d", False),  # three choices only
+        ("q_sigmoid_saturated_fraction", "d", False),
+        ("q_tanh_gain_5_3_gradient_ratio", "c", True),
+        ("q_tanh_gain_5_3_gradient_ratio", 100, False),
+        ("q_small_bias_helps", np.False_, True),
+        ("q_small_bias_helps", "False", False),
+    ],
+)
+def test_answer_types(name, value, ok):
+    """Are harmless spellings accepted, letters outside the choices and type confusions refused?"""
+    if ok:
+        SCALE.run(name, value)
+    else:
+        with pytest.raises(AssertionError, match=name):
+            SCALE.run(name, value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("q_backward_weight_std", "a", "keeps the forward variance"),
+        ("q_backward_weight_std", "c", "compromise between the two passes"),
+        ("q_tanh_gain_5_3_gradient_ratio", "a", "does not keep the backward one"),
+        ("q_tanh_gain_5_3_gradient_ratio", "b", "with gain 1, not with 5/3"),
+        ("q_tanh_gain_5_3_gradient_ratio", "d", "Xavier on ReLU"),
+        ("q_xavier_relu_variance_factor", "c", "factor of the standard deviation"),
+    ],
+)
+def test_known_wrong_answers_get_their_own_explanation(name, value, words):
+    with pytest.raises(AssertionError, match=words):
+        SCALE.run(name, value)

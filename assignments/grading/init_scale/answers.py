@@ -1,5 +1,5 @@
-"""The answer key of ``init_scale``: what the depth, saturation and bias experiments show, each proved on the
-reference by test_claims.py beside this file."""
+"""The answer key of ``init_scale``: what the depth (forward and backward), saturation and bias experiments show,
+each proved on the reference by test_claims.py beside this file."""
 
 from __future__ import annotations
 
@@ -19,14 +19,46 @@ ANSWERS: dict[str, Answer] = {
         "b",
         "tanh is close to the identity near 0 but flattens away from it, so with gain 1 every layer loses a little "
         "variance, less and less as the signal gets smaller: the std decays slowly (about ten times over 50 layers), "
-        "not exponentially as with Xavier on ReLU. The gain 5/3 makes up for the flattening",
+        "not exponentially as with Xavier on ReLU. The gain 5/3 makes up for the flattening in the forward pass "
+        "(Part 5 shows what it costs on the way back)",
         {"c": "that collapse is Xavier on ReLU (a factor 1/2 of variance per layer); tanh with gain 1 decays slowly"},
+    ),
+    "q_backward_weight_std": Answer(
+        "letter",
+        "b",
+        "each entry of W^T dZ sums the n_l = 400 units of the layer (its fan-out), so Var(W^T dZ) = n_l Var(w) "
+        "Var(dZ): the backward variance stays the same when Var(w) = 1 / n_l, a std of 1/sqrt(400). The cell of Part 5 "
+        "prints both factors for each std",
+        {
+            "a": "1/sqrt(n_(l-1)) = 1/sqrt(100) keeps the forward variance (each entry of W X sums 100 inputs); "
+            "backward it multiplies the variance by n_l / n_(l-1) = 4",
+            "c": "Xavier's sqrt(2 / (n_(l-1) + n_l)) is the compromise between the two passes: when the fans differ it "
+            "keeps neither exactly (about 0.4 forward and 1.6 backward here)",
+        },
+        choices="abc",
+    ),
+    "q_tanh_gain_5_3_gradient_ratio": Answer(
+        "letter",
+        "c",
+        "on the way back every tanh layer multiplies the gradient's variance by about n_l Var(w) E[tanh'(z)^2] = "
+        "gain^2 E[tanh'(z)^2] (square layers); with gain 5/3 the z stay of order 1 and this factor is about 1.2 (about "
+        "1.1 for the norm), so over 49 layers the gradient grows about 80 times. Read the backward column of the "
+        "table",
+        {
+            "a": "about 1 is the forward ratio std(Z_50) / std(Z_1) of gain 5/3 (0.66); the backward ratio "
+            "||dZ_1|| / ||dZ_50|| is another number: the gain that keeps the forward pass does not keep the backward "
+            "one",
+            "b": "the gradient fades (to about 0.13) with gain 1, not with 5/3",
+            "d": "a collapse by 1e-8 is Xavier on ReLU, forward and backward; tanh with gain 5/3 goes the other way",
+        },
     ),
     "q_sigmoid_saturated_fraction": Answer(
         "letter",
         "c",
         "with weights of std 10 a unit of layer 2 sums 64 inputs in [0, 1]: its z has a std of about 10 * sqrt(32), "
-        "far beyond |z| = 5, where sigmoid'(z) < 0.007. The experiment prints the saturated fraction per layer",
+        "far beyond |z| = 5, where sigmoid'(z) < 0.007. The experiment prints, per layer, the fraction of the entries "
+        "of Z_l (one per unit and example) with |z| > 5",
+        choices="abc",
     ),
     "q_most_dead_bias": Answer(
         "letter",

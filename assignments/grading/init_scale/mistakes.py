@@ -1,5 +1,5 @@
 """Typical mistakes in ``init_scale``: a wrong std profile, a He init without (or with a wrong) leaky-ReLU gain, a
-wrong orthogonal init, a wrong dead-unit count and misread experiments.
+wrong orthogonal init, a wrong dead-unit count and misread experiments (forward and backward).
 
 Each function below is a complete wrong version of a notebook function, named after its mistake; the decorator says
 which solution cell it replaces, which test cells must lose points and which words their message must contain. Only
@@ -335,6 +335,42 @@ MUTANTS.code(
     targets=("test_q_xavier_factor",),
     expect=("factor of the standard deviation",),
     description="I gave the factor of the std, 1/sqrt(2), where the question asks about the variance",
+)
+
+MUTANTS.code(
+    name="q_backward_fan_in",
+    cell="q_backward_answers",
+    code="""
+        q_backward_weight_std = "a"
+        q_tanh_gain_5_3_gradient_ratio = "c"
+    """,
+    targets=("test_q_backward_std",),
+    expect=("keeps the forward variance",),
+    description="I chose the fan-in std 1/sqrt(n_(l-1)) to keep the back-propagated gradient",
+)
+
+MUTANTS.code(
+    name="q_backward_xavier_compromise",
+    cell="q_backward_answers",
+    code="""
+        q_backward_weight_std = "c"
+        q_tanh_gain_5_3_gradient_ratio = "c"
+    """,
+    targets=("test_q_backward_std",),
+    expect=("compromise",),
+    description="I chose Xavier's std, believing it keeps the backward variance exactly",
+)
+
+MUTANTS.code(
+    name="q_tanh_gain_5_3_keeps_gradients",
+    cell="q_backward_answers",
+    code="""
+        q_backward_weight_std = "b"
+        q_tanh_gain_5_3_gradient_ratio = "a"
+    """,
+    targets=("test_q_tanh_gradient",),
+    expect=("forward ratio", "does not keep the backward"),
+    description="I believed the old claim: with gain 5/3 the gradients stay of order 1, like the forward signal",
 )
 
 MUTANTS.code(

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from grader.submissions import cell_source, solution_sources
-from reference.activations import sigmoid
-from reference.experiments import std_profile
-from reference.init import initialize
+from reference.activations import get_activation, sigmoid
+from reference.experiments import grad_norm_profile, pre_activation_grads, std_profile
+from reference.init import he_normal, initialize
 from reference.network import accuracy, forward
 from reference.symmetry import dead_units
 from reference.train import train
@@ -23,9 +23,10 @@ from .answers import ANSWERS
 
 @pytest.fixture(scope="module")
 def notebook(source_nb) -> dict:
-    """The notebook's given inits and its solutions, run in one namespace."""
-    namespace = {"np": np, "forward": forward}
+    """The notebook's given inits, its given backward profile and its solutions, run in one namespace."""
+    namespace = {"np": np, "forward": forward, "get_activation": get_activation}
     exec(cell_source(source_nb, "given_inits"), namespace)
+    exec(cell_source(source_nb, "given_backward"), namespace)
     for grade_id, source in solution_sources(source_nb).items():
         if not grade_id.startswith("q_"):
             exec(source, namespace)
@@ -82,27 +83,54 @@ def test_the_solution_profile_is_the_reference_profile(notebook, settings):
     np.testing.assert_allclose(mine, reference, rtol=1e-12)
 
 
+def test_the_given_backward_profile_is_the_reference_one(notebook, settings):
+    """layer_grad_norms of the locked cell = reference.experiments.grad_norm_profile, on a small net with random
+    biases and on the notebook's deep tanh network with its dA_deep."""
+    s = settings
+    rng = np.random.default_rng(4)
+    params = initialize([5, 7, 6, 4], rng, "xavier_normal", "normal", bias_kw={"std": 0.5})
+    X, dA = rng.standard_normal((5, 9)), rng.standard_normal((4, 9))
+    for activation in ("relu", "tanh", "sigmoid", "linear"):
+        mine = notebook["layer_grad_norms"](params, X, activation, dA)
+        np.testing.assert_allclose(mine, grad_norm_profile(params, X, [activation] * 3, dA), rtol=1e-12)
+    params = initialize(s["DEEP_DIMS"], np.random.default_rng(s["SEED"]), **INITS["Xavier (gain 5/3)"])
+    mine = notebook["layer_grad_norms"](params, s["X_deep"], "tanh", s["dA_deep"])
+    reference = grad_norm_profile(params, s["X_deep"], ["tanh"] * s["DEPTH"], s["dA_deep"])
+    np.testing.assert_allclose(mine, reference, rtol=1e-12)
+
+
 # --- Part 4: depth --------------------------------------------------------------------------------------------------
+
+DEPTH_CASES = {
+    "He, relu": ("He", "relu"),
+    "Xavier, relu": ("Xavier", "relu"),
+    "He (slope 0.01), leaky_relu": ("He (slope 0.01)", "leaky_relu"),
+    "Xavier (gain 1), tanh": ("Xavier", "tanh"),
+    "Xavier (gain 5/3), tanh": ("Xavier (gain 5/3)", "tanh"),
+    "orthogonal (gain 5/3), tanh": ("orthogonal (gain 5/3)", "tanh"),
+    "orthogonal (gain 1), linear": ("orthogonal", "linear"),
+}
+"""The notebook's DEPTH_CASES: init (a key of INITS) and activation."""
 
 
 @pytest.fixture(scope="module")
-def profiles(settings) -> dict[str, np.ndarray]:
+def deep_params(settings) -> dict[str, dict[str, np.ndarray]]:
+    """The networks of the notebook's DEPTH_CASES, drawn as the notebook draws them."""
+    s = settings
+    return {
+        case: initialize(s["DEEP_DIMS"], np.random.default_rng(s["SEED"]), **INITS[init])
+        for case, (init, _) in DEPTH_CASES.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def profiles(settings, deep_params) -> dict[str, np.ndarray]:
     """The notebook's DEPTH_CASES on the reference: std(Z_l) for l = 1..50."""
     s = settings
-    cases = {
-        "He, relu": ("He", "relu"),
-        "Xavier, relu": ("Xavier", "relu"),
-        "He (slope 0.01), leaky_relu": ("He (slope 0.01)", "leaky_relu"),
-        "Xavier (gain 1), tanh": ("Xavier", "tanh"),
-        "Xavier (gain 5/3), tanh": ("Xavier (gain 5/3)", "tanh"),
-        "orthogonal (gain 5/3), tanh": ("orthogonal (gain 5/3)", "tanh"),
-        "orthogonal (gain 1), linear": ("orthogonal", "linear"),
+    return {
+        case: std_profile(deep_params[case], s["X_deep"], [activation] * s["DEPTH"])
+        for case, (_, activation) in DEPTH_CASES.items()
     }
-    out = {}
-    for case, (init, activation) in cases.items():
-        params = initialize(s["DEEP_DIMS"], np.random.default_rng(s["SEED"]), **INITS[init])
-        out[case] = std_profile(params, s["X_deep"], [activation] * s["DEPTH"])
-    return out
 
 
 def _ratio(profile: np.ndarray) -> float:
@@ -143,7 +171,151 @@ def test_an_orthogonal_linear_network_keeps_the_length_of_every_column_and_the_s
     assert abs(_ratio(profiles["orthogonal (gain 1), linear"]) - 1) < 1e-4
 
 
-# --- Part 5: saturation ---------------------------------------------------------------------------------------------
+# --- Part 5: the backward pass --------------------------------------------------------------------------------------
+
+
+def test_xavier_assumes_an_activation_that_is_the_identity_near_0_which_tanh_is_and_sigmoid_is_not():
+    """g(0) = 0 and g'(0) = 1 for tanh; sigmoid(0) = 1/2 and sigmoid'(0) = 1/4."""
+    zero, one = np.zeros(1), np.ones(1)
+    tanh, sig = get_activation("tanh"), get_activation("sigmoid")
+    assert tanh.forward(zero)[0] == 0 and tanh.backward(one, zero)[0] == 1
+    assert sig.forward(zero)[0] == 0.5 and sig.backward(one, zero)[0] == 0.25
+
+
+def test_he_in_fan_out_mode_divides_by_n_l():
+    """Part 5's aside: kaiming_normal_(mode="fan_out") has std gain / sqrt(n_l), here on a 100 -> 400 layer."""
+    W = he_normal((400, 100), np.random.default_rng(0), mode="fan_out")
+    assert abs(W.std() / np.sqrt(2 / 400) - 1) < 0.02
+
+
+def test_through_one_layer_fan_in_keeps_the_forward_variance_fan_out_the_backward_and_xavier_splits_them(settings):
+    """The notebook's one-layer cell, draw for draw: 1/sqrt(n_(l-1)) gives (1, 4), 1/sqrt(n_l) gives (0.25, 1) and
+    Xavier (0.4, 1.6) for the forward and backward variance factors, each to 2 decimals as printed (within 0.05)."""
+    s = settings
+    n_in, n_out, m = s["FAN_IN"], s["FAN_OUT"], s["LAYER_BATCH"]
+    assert (n_in, n_out) == (100, 400)
+    rng = np.random.default_rng(s["SEED"])
+    X, dZ = rng.standard_normal((n_in, m)), rng.standard_normal((n_out, m))
+    expected = {1 / np.sqrt(n_in): (1.0, 4.0), 1 / np.sqrt(n_out): (0.25, 1.0), np.sqrt(2 / (n_in + n_out)): (0.4, 1.6)}
+    for std, (forward_factor, backward_factor) in expected.items():
+        W = rng.standard_normal((n_out, n_in)) * std
+        assert abs(np.var(W @ X) / np.var(X) - forward_factor) < 0.05 * max(1, forward_factor)
+        assert abs(np.var(W.T @ dZ) / np.var(dZ) - backward_factor) < 0.05 * max(1, backward_factor)
+    assert ANSWERS["q_backward_weight_std"].expected == "b"  # (b) 1/sqrt(400)
+
+
+@pytest.fixture(scope="module")
+def grad_profiles(settings, deep_params) -> dict[str, np.ndarray]:
+    """The notebook's backward profiles on the reference: ||dZ_l|| for l = 1..50 with dA_50 = dA_deep."""
+    s = settings
+    return {
+        case: grad_norm_profile(deep_params[case], s["X_deep"], [activation] * s["DEPTH"], s["dA_deep"])
+        for case, (_, activation) in DEPTH_CASES.items()
+    }
+
+
+def _grad_ratio(norms: np.ndarray) -> float:
+    """||dZ_1|| / ||dZ_L||: how much the gradient grew on its way down."""
+    return float(norms[0] / norms[-1])
+
+
+def _growth_per_layer(norms: np.ndarray) -> float:
+    return float(np.median(norms[:-1] / norms[1:]))
+
+
+@pytest.mark.parametrize("case", ["He, relu", "He (slope 0.01), leaky_relu"])
+def test_he_keeps_the_gradient_within_a_factor_of_3_on_its_way_down(grad_profiles, case):
+    assert 1 / 3 < _grad_ratio(grad_profiles[case]) < 3
+
+
+def test_the_orthogonal_linear_network_keeps_the_gradient_norm_exactly(grad_profiles):
+    norms = grad_profiles["orthogonal (gain 1), linear"]
+    np.testing.assert_allclose(norms, norms[-1], rtol=1e-10)
+
+
+def test_xavier_on_relu_makes_the_gradient_vanish_as_it_made_the_signal_vanish(grad_profiles, profiles):
+    assert _grad_ratio(grad_profiles["Xavier, relu"]) < 1e-6 and _ratio(profiles["Xavier, relu"]) < 1e-6
+
+
+def test_tanh_with_gain_1_lets_the_gradient_fade_about_8_times_as_well_as_the_signal(grad_profiles, profiles):
+    assert 1 / 10 < _grad_ratio(grad_profiles["Xavier (gain 1), tanh"]) < 1 / 6  # 0.13
+    assert _ratio(profiles["Xavier (gain 1), tanh"]) < 0.3
+
+
+@pytest.mark.parametrize("case", ["Xavier (gain 5/3), tanh", "orthogonal (gain 5/3), tanh"])
+def test_tanh_with_gain_5_3_keeps_the_forward_signal_but_the_gradient_grows_about_80_times(
+    grad_profiles, profiles, case
+):
+    """The old claim, "tanh needs the gain 5/3 to keep the scale", holds forward only: backward, the gradient does not
+    stay of order 1 but grows by about 10% per layer (about 1.2 in variance), 70 to 100 times over 50 layers."""
+    norms = grad_profiles[case]
+    assert 1 / 3 < _ratio(profiles[case]) < 3  # forward: of order 1
+    assert not 1 / 3 < _grad_ratio(norms) < 3  # backward: not of order 1 ...
+    assert 70 < _grad_ratio(norms) < 100  # ... about 80 times larger at layer 1
+    assert 1.08 < _growth_per_layer(norms) < 1.12
+    assert 1.15 < float(np.median((norms[:-1] / norms[1:]) ** 2)) < 1.25
+    assert ANSWERS["q_tanh_gain_5_3_gradient_ratio"].expected == "c"  # (c) 100
+
+
+def test_the_gradient_growth_with_gain_5_3_is_75_to_95_over_ten_seeds(settings):
+    """The factor depends on the seed: X, the weights and dA_50 drawn from default_rng(seed), seeds 0..9."""
+    s = settings
+    ratios = []
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        X = rng.standard_normal((s["WIDTH"], s["BATCH"]))
+        params = initialize(s["DEEP_DIMS"], rng, **INITS["Xavier (gain 5/3)"])
+        dA = rng.standard_normal((s["WIDTH"], s["BATCH"]))
+        ratios.append(_grad_ratio(grad_norm_profile(params, X, ["tanh"] * s["DEPTH"], dA)))
+    assert min(ratios) > 75 and max(ratios) < 95, ratios
+
+
+@pytest.mark.parametrize("case", ["Xavier (gain 5/3), tanh", "orthogonal (gain 5/3), tanh"])
+def test_with_gain_5_3_the_activations_stay_of_order_1_and_dW_1_is_about_a_hundred_times_dW_50(
+    settings, deep_params, case
+):
+    s = settings
+    params, acts = deep_params[case], ["tanh"] * s["DEPTH"]
+    _, cache = forward(params, s["X_deep"], acts)
+    assert all(0.3 < cache.A[l].std() < 1 for l in range(1, s["DEPTH"]))
+    dZ = pre_activation_grads(params, s["X_deep"], acts, s["dA_deep"])
+    dW = [np.linalg.norm(dZ[l] @ cache.A[l - 1].T) for l in (1, s["DEPTH"])]
+    assert 80 < dW[0] / dW[1] < 200
+
+
+@pytest.fixture(scope="module")
+def tanh_gains(settings) -> dict[float, tuple[float, float, float]]:
+    """The notebook's gain sweep: gain -> (forward ratio, backward ratio, median growth per layer)."""
+    s = settings
+    out = {}
+    for gain in s["TANH_GAINS"]:
+        params = initialize(s["DEEP_DIMS"], np.random.default_rng(s["SEED"]), "xavier_normal", gain=gain)
+        acts = ["tanh"] * s["DEPTH"]
+        norms = grad_norm_profile(params, s["X_deep"], acts, s["dA_deep"])
+        out[gain] = (_ratio(std_profile(params, s["X_deep"], acts)), _grad_ratio(norms), _growth_per_layer(norms))
+    return out
+
+
+def test_raising_the_tanh_gain_keeps_more_of_the_forward_signal_and_makes_the_gradient_grow_more(tanh_gains):
+    """From gain 1 to 5/3 the forward ratio rises from 0.1 to 0.66, the backward one from 0.13 to 80."""
+    gains = sorted(tanh_gains)
+    assert gains[0] == 1.0 and gains[-1] == pytest.approx(5 / 3)
+    forward_ratios = [tanh_gains[g][0] for g in gains]
+    backward_ratios = [tanh_gains[g][1] for g in gains]
+    assert forward_ratios == sorted(forward_ratios) and backward_ratios == sorted(backward_ratios)
+    assert 0.09 < forward_ratios[0] < 0.11 and 0.64 < forward_ratios[-1] < 0.68
+    assert 0.12 < backward_ratios[0] < 0.14 and 75 < backward_ratios[-1] < 85
+
+
+def test_gain_1_2_keeps_both_passes_within_a_factor_of_3_but_its_gradient_still_grows_about_2_percent_per_layer(
+    tanh_gains,
+):
+    forward_ratio, backward_ratio, growth = tanh_gains[1.2]
+    assert 1 / 3 < forward_ratio < 3 and 1 / 3 < backward_ratio < 3
+    assert 1.01 < growth < 1.03
+
+
+# --- Part 6: saturation ---------------------------------------------------------------------------------------------
 
 
 def test_beyond_5_a_sigmoid_is_within_0_007_of_0_or_1_with_derivative_below_0_007():
@@ -163,16 +335,17 @@ def saturated(settings) -> dict[str, list[float]]:
     return out
 
 
-def test_normal_x_10_saturates_more_than_8_in_10_units_of_layers_2_to_4(saturated):
+def test_normal_x_10_saturates_more_than_8_in_10_entries_of_z_in_layers_2_to_4(saturated):
+    """The fraction the notebook prints and asks about: entries of Z_l (unit and example pairs) with |z| > 5."""
     assert all(fraction > 0.8 for fraction in saturated["normal x 10"][1:])
     assert ANSWERS["q_sigmoid_saturated_fraction"].expected == "c"
 
 
-def test_xavier_saturates_no_sigmoid_unit(saturated):
+def test_xavier_saturates_no_entry_of_z(saturated):
     assert saturated["Xavier"] == [0.0] * len(saturated["Xavier"])
 
 
-# --- Part 6: biases -------------------------------------------------------------------------------------------------
+# --- Part 7: biases -------------------------------------------------------------------------------------------------
 
 BIASES = {
     "0": lambda shape, rng: np.zeros(shape),
@@ -190,7 +363,8 @@ def _dead_fraction(params, X) -> float:
 
 @pytest.fixture(scope="module")
 def bias_runs(settings) -> dict[str, dict]:
-    """The notebook's bias experiment on the reference: starts, trained networks, dead fractions, accuracies."""
+    """The notebook's bias experiment on the reference: starts, trained networks, dead fractions, accuracies on the
+    training set and on the held-out test set."""
     s = settings
     dims = s["RELU_DIMS"]
     acts = ["relu"] * (len(dims) - 2) + ["sigmoid"]
@@ -213,6 +387,7 @@ def bias_runs(settings) -> dict[str, dict]:
             "dead_start": float(np.mean([_dead_fraction(p, s["X_train"]) for p in starts])),
             "dead_after": float(np.mean([_dead_fraction(p, s["X_train"]) for p in trained])),
             "accuracy": [accuracy(p, s["X_train"], s["Y_train"], acts) for p in trained],
+            "test_accuracy": [accuracy(p, s["X_test"], s["Y_test"], acts) for p in trained],
         }
     return runs
 
@@ -241,11 +416,21 @@ def test_normal_biases_leave_about_a_quarter_dead_three_times_as_many(bias_runs)
 
 
 def test_after_training_most_units_dead_from_normal_biases_stay_dead_and_every_net_fits_circles(bias_runs):
+    """... and classifies the 200 held-out test points without error too: on circles the dead units cost no
+    accuracy."""
     normal = bias_runs["N(0, 1)"]
     assert normal["dead_after"] >= 0.75 * normal["dead_start"]
     assert normal["dead_after"] > 2 * bias_runs["0"]["dead_after"]
     assert abs(bias_runs["0.01"]["dead_after"] - bias_runs["0"]["dead_after"]) < 0.01  # 0.01 changed nothing
     assert all(acc == 1.0 for run in bias_runs.values() for acc in run["accuracy"])
+    assert all(acc == 1.0 for run in bias_runs.values() for acc in run["test_accuracy"])
+
+
+def test_the_test_points_are_held_out(settings):
+    """No test point is a training point: the held-out set is drawn with another seed (and another size)."""
+    X_train, X_test = settings["X_train"], settings["X_test"]
+    distances = np.linalg.norm(X_train[:, :, None] - X_test[:, None, :], axis=0)
+    assert X_test.shape == (2, 200) and distances.min() > 1e-6
 
 
 def test_a_dead_unit_of_the_first_layer_never_comes_back(settings, bias_runs):
