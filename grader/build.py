@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.course import CONFIG_FILE, DEFAULT_COURSE, Course
+from grader.errors import GraderError
 from grader.grading import SETTINGS_FILE, SettingsError, assignment_dir, read_settings
 
 MARKER = "Built by grader/build.py"
@@ -49,7 +50,7 @@ depth mismatch" (python/cpython#106905). Builds run in threads (a test harness b
 every parse here takes this lock."""
 
 
-class BuildError(Exception):
+class BuildError(GraderError):
     """The helper settings or a helper module do not allow a safe build; the message says what to fix."""
 
 

@@ -17,13 +17,22 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shlex
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, GraderError, UsageError
+from grader.errors import (
+    DEBUG_VARIABLE,
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    GraderError,
+    UsageError,
+    as_grader_error,
+)
 
 EXIT_INTERRUPTED = 130
 DEFAULT_COURSE = Path("assignments")
@@ -316,6 +325,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GraderError as exc:
         print(f"grader {args.command}: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Exception as exc:  # the CLI boundary: a message and an exit code, never a traceback
+        if os.environ.get(DEBUG_VARIABLE):
+            raise
+        error = as_grader_error(exc)
+        print(f"grader {args.command}: {error}", file=sys.stderr)
+        return error.exit_code
     except KeyboardInterrupt:
         print(f"grader {args.command}: interrupted; finished work is kept, run the command again to go on",
               file=sys.stderr)

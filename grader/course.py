@@ -28,10 +28,11 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from sqlalchemy.exc import SAWarning
+from traitlets import TraitError
 from traitlets.config import Config
 
 from grader.errors import AssignmentNotFoundError, CourseNotFoundError, UsageError
-from grader.grading import CONFIG_FILE, load_config
+from grader.grading import CONFIG_FILE, CourseConfigError, load_config
 
 DEFAULT_COURSE = Path("assignments")
 """The default of every command's ``--course``: ``assignments/`` relative to the working directory."""
@@ -60,7 +61,10 @@ class Course:
         if not root.is_dir():
             raise FileNotFoundError(f"course folder {root} does not exist")
         config = load_config(root)
-        coursedir = CourseDirectory(config=config, log=nbgrader_logger())
+        try:
+            coursedir = CourseDirectory(config=config, log=nbgrader_logger())
+        except TraitError as exc:  # a value of the right name and the wrong kind, e.g. db_url = 5
+            raise CourseConfigError(f"{root / CONFIG_FILE}: {exc}") from None
         coursedir.root = str(root)
         return cls(root, config, coursedir)
 

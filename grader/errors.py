@@ -44,3 +44,32 @@ class ReleaseError(GraderError):
 
 class CollectError(GraderError):
     """Submissions could not be taken from the given folder or archive."""
+
+
+DEBUG_VARIABLE = "GRADER_DEBUG"
+"""Set to 1 to see the traceback of an unexpected error instead of its one-line message."""
+
+
+class GradebookLockedError(GraderError):
+    """Another process holds the gradebook's SQLite database."""
+
+
+class InternalError(GraderError):
+    """A failure the grader did not expect: a bug to report, said in one line (the traceback with GRADER_DEBUG=1)."""
+
+
+def as_grader_error(exc: Exception) -> GraderError:
+    """The one-line domain error of an exception that escaped a command: known failures of the libraries we call
+    (a locked gradebook, a missing file) get their own message; anything else is an InternalError."""
+    if isinstance(exc, GraderError):
+        return exc
+    text = str(exc)
+    if type(exc).__module__.startswith(("sqlalchemy", "sqlite3")) and "database is locked" in text:
+        return GradebookLockedError("the gradebook is locked by another process (another grader or nbgrader "
+                                    "command?): wait for it to end, then run the command again")
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return GraderError(f"{exc.strerror}{where}")
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return InternalError(f"internal error, please report it: {type(exc).__name__}: {first} "
+                         f"(run with {DEBUG_VARIABLE}=1 to see where)")

@@ -25,6 +25,7 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
+import traceback
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -34,7 +35,7 @@ from typing import Any
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from grader.errors import GraderError
+from grader.errors import GraderError, UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -96,12 +97,26 @@ class AssignmentSettings:
     """The ``[spec]`` table, for the course's own tests."""
 
 
+class CourseConfigError(UsageError):
+    """A course's nbgrader_config.py cannot be read: it raised, or it sets a value nbgrader refuses."""
+
+
 def load_config(root: Path | str) -> Config:
-    """The traitlets config of ``root/nbgrader_config.py`` (an empty config when the course has none)."""
+    """The traitlets config of ``root/nbgrader_config.py`` (an empty config when the course has none).
+
+    Raises CourseConfigError, naming the file and line, when the file does not run."""
     path = Path(root) / CONFIG_FILE
     if not path.is_file():
         return Config()
-    return PyFileConfigLoader(CONFIG_FILE, path=str(path.parent)).load_config()
+    try:
+        return PyFileConfigLoader(CONFIG_FILE, path=str(path.parent)).load_config()
+    except SyntaxError as exc:
+        raise CourseConfigError(f"{path} is broken: line {exc.lineno}: SyntaxError: {exc.msg}") from None
+    except Exception as exc:  # a config file is code: whatever it raises, the course cannot be read
+        line = next((f.lineno for f in reversed(traceback.extract_tb(exc.__traceback__))
+                     if f.filename == str(path)), None)
+        where = f"line {line}: " if line else ""
+        raise CourseConfigError(f"{path} is broken: {where}{type(exc).__name__}: {exc}") from None
 
 
 def _names(value: Any, where: str, key: str) -> tuple[str, ...]:

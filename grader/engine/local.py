@@ -44,6 +44,7 @@ from grader.engine.sandbox import (
     scrub_env,
     warn_unsandboxed,
 )
+from grader.errors import GraderError
 from grader.grading import TOKEN_VARIABLE, EngineSettings
 from grader.judge.host import SOCKET_NAME, Judge
 
@@ -80,7 +81,7 @@ class ServerDiedError(Exception):
     """The warm server process ended or stopped speaking the protocol."""
 
 
-class EngineStartError(RuntimeError):
+class EngineStartError(GraderError):
     """The warm server could not start (wrong interpreter, missing IPython, a broken sandbox command)."""
 
 

@@ -46,6 +46,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.errors import GraderError
+
 SANDBOXES = ("auto", "bwrap", "none")
 """``auto``: bwrap when it is installed and works, else none with a warning; ``bwrap``: required; ``none``."""
 SANDBOX_VARIABLE = "GRADER_SANDBOX"
@@ -86,7 +88,7 @@ class SandboxWarning(UserWarning):
     """Grading runs without the sandbox: student code has the grader's rights."""
 
 
-class SandboxError(RuntimeError):
+class SandboxError(GraderError):
     """``sandbox="bwrap"`` was asked for and cannot be had."""
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.engine import protocol
+from grader.errors import GraderError
 from grader.grading import JUDGE_VARIABLE, TOKEN_VARIABLE
 from grader.judge.expected import hidden_calls
 from grader.judge.session import Expected, iter_log
@@ -37,7 +38,7 @@ BLAS_THREADS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_TH
 """The judges run beside the notebooks: one BLAS thread each, as the notebooks have."""
 
 
-class JudgeStartError(RuntimeError):
+class JudgeStartError(GraderError):
     """The judge server did not start, or did not say it was ready."""
 
 
