@@ -22,6 +22,9 @@ import pytest
 
 from tests.real_nbgrader import LOG, REPO, RESULT, NbgraderRun, env
 
+pytest_plugins = ["tests.browser"]
+"""The browser fixtures, ``chromium`` and ``browser_page``, for every test under tests/."""
+
 FIXTURE = "real_nbgrader"
 NICENESS = 5
 """The background pass yields to the tests in the foreground, some of which hold notebooks to a 2 s cell limit."""
