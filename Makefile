@@ -26,11 +26,14 @@ demo: $(STAMP)
 # OpenBLAS threads fighting over them made the depth tests 10x slower.
 test: $(STAMP)
 	$(SYSTEM) bubblewrap chromium
-	$(BIN)/ruff check .
+	$(MAKE) --no-print-directory lint
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest
 
+# Style (ruff), the layers of pyproject's [tool.importlinter] contracts, and declared dependencies (deptry).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/deptry .
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/reference_bench.py

@@ -31,14 +31,10 @@ started again, grades only what was not finished.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
-import os
-import re
 import shutil
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -56,6 +52,17 @@ from grader.engine.base import Executor
 from grader.engine.jobs import GRADING_ENV, Job, JobResult, Limits
 from grader.errors import GraderError, UsageError
 from grader.grading import ASSIGNMENT_VARIABLE, COURSE_VARIABLE, assignment_dir
+from grader.outcomes import cell_name, mark_not_run, stop_message
+from grader.records import (
+    FAILED,
+    GRADED,
+    SKIPPED,
+    SubmissionReport,
+    fingerprint_submission,
+    load_record,
+    record_path,
+    save_record,
+)
 from grader.restore import RestoreCells
 from grader.steps import RUN_KEY, CheckMetadata, LatePenalties, RunGradebook, SaveScores, SharedKernelspec
 from grader.verdicts import apply_verdicts
@@ -78,36 +85,8 @@ DEFAULT_STEPS: tuple[Any, ...] = (
     CheckMetadata,
 )
 
-GRADED, FAILED, SKIPPED = "graded", "failed", "skipped"
 MAX_NOTEBOOK_BYTES = 100_000_000
 """A submitted notebook larger than this is not read (all its cells score 0): a 1 GB file must not be parsed."""
-STOPPED = "ExecutionStopped"
-"""ename of the error output put on the cell during which a notebook's process ended."""
-NOT_RUN = "NotRun"
-"""ename of the error output put on code cells that never ran because the process ended earlier."""
-
-
-@dataclass
-class SubmissionReport:
-    """How one student's submission was graded (also stored as its record).
-
-    student:     the student id
-    status:      "graded"; "failed" when some of it could not be graded (unreadable or missing notebook, dead
-                 kernel, an internal error); "skipped" when already graded and unchanged
-    score:       points in the gradebook after grading (manual scores included, late penalty not)
-    max_score:   points available
-    problems:    one sentence per thing that went wrong or was repaired, for the per-student error lines
-    fingerprint: hash of the submitted files this grading is for
-    seconds:     wall time spent on it in this run
-    """
-
-    student: str
-    status: str
-    score: float = 0.0
-    max_score: float = 0.0
-    problems: list[str] = field(default_factory=list)
-    fingerprint: str = ""
-    seconds: float = 0.0
 
 
 @dataclass
@@ -212,83 +191,6 @@ def require_checks(ctx: Course, assignment: str) -> None:
         where = assignment_dir(ctx.root, assignment)
         raise GraderError(f"the hidden checks of '{assignment}' ({where}) cannot be loaded, so no notebook would be "
                           f"graded right: {type(exc).__name__}: {exc}") from exc
-
-
-def fingerprint_submission(folder: Path) -> str:
-    """sha256 over the relative paths and bytes of every file of a submitted folder (timestamp.txt included)."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_symlink() or p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(b"\0")
-        if path.is_symlink():  # never followed: a link to the gradebook or /dev/zero is hashed as a link
-            digest.update(b"->" + os.readlink(path).encode())
-        else:
-            with path.open("rb") as file:  # streamed: a 1 GB submission must not sit in memory
-                for chunk in iter(lambda: file.read(1 << 20), b""):
-                    digest.update(chunk)
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def record_path(ctx: Course, assignment: str, student: str) -> Path:
-    return ctx.records_dir(assignment) / f"{student}.json"
-
-
-def load_record(ctx: Course, assignment: str, student: str) -> SubmissionReport | None:
-    """The stored report of the last finished grading of a submission, or None."""
-    path = record_path(ctx, assignment, student)
-    try:
-        data = json.loads(path.read_text())
-        return SubmissionReport(**data)
-    except (OSError, ValueError, TypeError):
-        return None
-
-
-def _save_record(ctx: Course, assignment: str, report: SubmissionReport) -> None:
-    path = record_path(ctx, assignment, report.student)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(report), indent=1))
-    os.replace(tmp, path)
-
-
-def stop_message(nb: nbformat.NotebookNode, result: JobResult, label: str | None = None) -> str:
-    """The engine's sentence on why a job stopped, its cell named for people: ``cell 'cube'`` (or ``cell #5``, the
-    cell's 1-based position, for a cell without a grade_id) where the engine says ``cell 4``; `label` replaces that
-    whole reference instead (e.g. ``"this cell"``)."""
-    message = result.message or f"the notebook stopped ({result.status})"
-    if result.stopped is None:
-        return message
-    name = label or f"cell {cell_name(nb, result.stopped)}"
-    named, count = re.subn(rf"\bcell {result.stopped}\b", name, message)
-    return named if count else f"{message} (in {name})"
-
-
-def mark_not_run(nb: nbformat.NotebookNode, result: JobResult) -> None:
-    """Give the cell during which the job stopped (`JobResult.stopped`), and every code cell that never ran
-    (`JobResult.not_run`), an error output.
-
-    Without it a test cell that never ran has no output, which nbgrader scores as full marks.
-    """
-    stopped = result.stopped if result.status != "ok" else None
-    for index in sorted({*result.not_run, *([stopped] if stopped is not None else [])}):
-        if index >= len(nb.cells) or nb.cells[index].cell_type != "code":
-            continue
-        if index == stopped:
-            ename, evalue = STOPPED, stop_message(nb, result, label="this cell")
-        else:
-            ename, evalue = NOT_RUN, f"not run: {stop_message(nb, result)}"
-        nb.cells[index].outputs.append(
-            nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
-        )
-
-
-def cell_name(nb: nbformat.NotebookNode, index: int | None) -> str:
-    """How reports name a cell: its grade_id in quotes, else ``#`` and its 1-based position."""
-    if index is None or index >= len(nb.cells):
-        return "?"
-    grade_id = nb.cells[index].metadata.get("nbgrader", {}).get("grade_id")
-    return f"'{grade_id}'" if grade_id else f"#{index + 1}"
 
 
 @dataclass
@@ -432,7 +334,7 @@ class _Grading:
             fingerprint=state.fingerprint,
             seconds=round(state.seconds, 3),
         )
-        _save_record(self.ctx, self.assignment, report)
+        save_record(self.ctx, self.assignment, report)
         return report
 
     # -- one submission --------------------------------------------------------------------------------------

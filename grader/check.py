@@ -17,13 +17,13 @@ from nbgrader import utils
 from nbgrader.preprocessors import ClearOutput
 from traitlets.config import Config
 
-from grader.autograde import mark_not_run, stop_message
 from grader.course import load_config
 from grader.engine.base import Executor
 from grader.engine.jobs import Job, Limits
 from grader.engine.kernel import KernelExecutor
 from grader.errors import GraderError, UsageError
 from grader.grades import failure_messages
+from grader.outcomes import mark_not_run, stop_message
 
 PASSED, FAILED, MODIFIED, WRITTEN = "passed", "failed", "modified", "written"
 

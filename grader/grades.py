@@ -17,8 +17,8 @@ import nbformat
 from nbgrader import utils
 from nbgrader.api import MissingEntry
 
-from grader.autograde import load_record
 from grader.course import Course
+from grader.records import load_record
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 

@@ -8,18 +8,21 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from tqdm import tqdm
 
-from grader.autograde import FAILED, SKIPPED, AutogradeResult, SubmissionReport
-from grader.check import CheckResult
-from grader.collect import CollectResult
-from grader.demo import DemoResult
 from grader.grades import FAILED as GRADES_FAILED
 from grader.grades import NOT_SUBMITTED, SubmissionGrade
-from grader.release import ReleaseResult
-from grader.validate import ValidateResult
+from grader.records import FAILED, SKIPPED, SubmissionReport
+
+if TYPE_CHECKING:  # the results' types only: importing the commands here would undo the CLI's lazy imports
+    from grader.autograde import AutogradeResult
+    from grader.check import CheckResult
+    from grader.collect import CollectResult
+    from grader.demo import DemoResult
+    from grader.release import ReleaseResult
+    from grader.validate import ValidateResult
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

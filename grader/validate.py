@@ -30,7 +30,7 @@ from pathlib import Path
 import nbformat
 
 from grader import autograde, release
-from grader.autograde import FAILED, AutogradeResult, Progress
+from grader.autograde import AutogradeResult, Progress
 from grader.course import DEFAULT_COURSE, Course, open_course, scratch_copy
 from grader.engine import DEFAULT_EXECUTOR, grading_executor
 from grader.engine.base import Executor
@@ -38,6 +38,7 @@ from grader.errors import AssignmentNotFoundError
 from grader.grades import CellGrade, read_grades
 from grader.grading import mutants_for
 from grader.mutants import Mutant
+from grader.records import FAILED
 from grader.submissions import (
     SubmissionError,
     blank_submission,

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.autograde import AutogradeResult, fingerprint_submission
+from grader.autograde import AutogradeResult
 from grader.judge.server import load_course
+from grader.records import fingerprint_submission
 from tests.adversarial.conftest import (
     HONEST,
     HONEST_POINTS,

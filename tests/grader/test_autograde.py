@@ -14,10 +14,11 @@ from nbgrader import utils
 from nbgrader.api import Gradebook
 
 from grader import autograde
-from grader.autograde import FAILED, GRADED, SKIPPED, mark_not_run
 from grader.course import quiet_sqlalchemy
 from grader.engine.jobs import CellRun, JobResult
 from grader.errors import AssignmentNotFoundError, GraderError, UsageError
+from grader.outcomes import mark_not_run
+from grader.records import FAILED, GRADED, SKIPPED
 from tests.grader.conftest import (
     ASSIGNMENT,
     CUBE_OK,

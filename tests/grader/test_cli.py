@@ -169,7 +169,7 @@ def test_the_example_workflows_commands_work(course: Path, tmp_path: Path, monke
 def test_progress_is_a_bar_on_a_terminal_and_plain_lines_otherwise() -> None:
     import io
 
-    from grader.autograde import SubmissionReport
+    from grader.records import SubmissionReport
     from grader.report import AutogradeProgress
 
     reports = [SubmissionReport("ann", "graded", 3, 4, seconds=1.0),
