@@ -20,8 +20,6 @@ import contextlib
 import dataclasses
 import importlib.util
 import os
-import selectors
-import subprocess
 import sys
 import time
 from collections import deque
@@ -30,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader.engine import protocol
 from grader.engine.base import Executor
 from grader.engine.jobs import Job, JobResult
+from grader.engine.process import EngineStartError, ServerDiedError, ServerProcess
 from grader.engine.sandbox import (
     ENV_ALLOW,
     JUDGE_DIR,
@@ -44,7 +42,6 @@ from grader.engine.sandbox import (
     scrub_env,
     warn_unsandboxed,
 )
-from grader.errors import GraderError
 from grader.grading import TOKEN_VARIABLE, EngineSettings
 from grader.judge.host import SOCKET_NAME, Judge
 
@@ -75,107 +72,6 @@ def _package_dirs(preload: Sequence[str]) -> list[str]:
         elif spec is not None and spec.origin and os.path.isabs(spec.origin):
             folders.append(os.path.dirname(spec.origin))
     return folders
-
-
-class ServerDiedError(Exception):
-    """The warm server process ended or stopped speaking the protocol."""
-
-
-class EngineStartError(GraderError):
-    """The warm server could not start (wrong interpreter, missing IPython, a broken sandbox command)."""
-
-
-class _Server:
-    """A running warm server and the frames on its pipes."""
-
-    def __init__(self, argv: list[str], env: dict[str, str] | None) -> None:
-        """Start the server's process; `handshake` waits until it is ready."""
-        self.argv = argv
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd="/", env=env,
-                                     start_new_session=True)
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.in_fd, self.out_fd = self.proc.stdout.fileno(), self.proc.stdin.fileno()
-        os.set_blocking(self.in_fd, False)
-        os.set_blocking(self.out_fd, False)
-        self.reader = protocol.FrameReader()
-        self.out = bytearray()
-        self.selector = selectors.DefaultSelector()
-        self.selector.register(self.in_fd, selectors.EVENT_READ)
-        self.hello: dict[str, Any] = {}
-        self.backlog: list[dict[str, Any]] = []
-
-    def handshake(self, timeout: float) -> None:
-        """Wait for the server's hello; `EngineStartError` (the process closed) when none comes."""
-        try:
-            frames = self.frames(timeout=timeout)
-        except ServerDiedError as exc:
-            frames = []
-            why = str(exc)
-        else:
-            why = f"no answer within {timeout:g} s"
-        if not frames or frames[0].get("t") != "hello":
-            self.close()
-            raise EngineStartError(f"the engine server did not start ({why}): {' '.join(self.argv[:3])} ...")
-        self.hello = frames[0]
-        self.backlog = frames[1:]
-
-    def send(self, obj: dict[str, Any]) -> None:
-        self.out += protocol.encode(obj)
-        self._flush()
-
-    def _flush(self) -> None:
-        try:
-            while self.out:
-                del self.out[:os.write(self.out_fd, self.out)]
-        except BlockingIOError:
-            pass
-        except OSError as exc:
-            raise ServerDiedError(f"the engine server stopped reading ({exc})") from None
-
-    def frames(self, timeout: float | None = None) -> list[dict[str, Any]]:
-        """Block until some frames arrive (or ``timeout``); raises `ServerDiedError` at EOF."""
-        if self.backlog:
-            frames, self.backlog = self.backlog, []
-            return frames
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            writing = bool(self.out)
-            if writing:
-                self.selector.register(self.out_fd, selectors.EVENT_WRITE)
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            ready = self.selector.select(left)
-            if writing:
-                self.selector.unregister(self.out_fd)
-            frames: list[dict[str, Any]] = []
-            for key, _ in ready:
-                if key.fd == self.out_fd:
-                    self._flush()
-                    continue
-                try:
-                    data = os.read(self.in_fd, 1 << 20)
-                except BlockingIOError:
-                    continue
-                if not data:
-                    raise ServerDiedError(f"the engine server exited (code {self.proc.poll()})")
-                try:
-                    frames += self.reader.feed(data)
-                except protocol.ProtocolError as exc:
-                    raise ServerDiedError(f"the engine server sent garbage ({exc})") from None
-            if frames or (deadline is not None and time.monotonic() >= deadline):
-                return frames
-
-    def close(self) -> None:
-        with contextlib.suppress(ServerDiedError):
-            self.send({"op": "exit"})
-        for stream in (self.proc.stdin, self.proc.stdout):
-            with contextlib.suppress(OSError):
-                stream.close()  # type: ignore[union-attr]
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.selector.close()
 
 
 @dataclass
@@ -243,8 +139,8 @@ class LocalForkExecutor(Executor):
             for name in BLAS_THREADS:
                 self.server_env.setdefault(name, str(blas_threads))
         self.startup_timeout = startup_timeout
-        self._server: _Server | None = None
-        self._launched: _Server | None = None  # started by `start`, not yet waited for
+        self._server: ServerProcess | None = None
+        self._launched: ServerProcess | None = None  # started by `start`, not yet waited for
         self._sandbox: Sandbox | None = None
         self._tags = 0
         self._mapping = False
@@ -257,7 +153,7 @@ class LocalForkExecutor(Executor):
         return self._sandbox is not None
 
     @property
-    def server(self) -> _Server:
+    def server(self) -> ServerProcess:
         """The running server, started on first use (in the sandbox when ``sandbox`` asks for it and it works)."""
         if self._server is None or self._server.proc.poll() is not None:
             self._server = self._start()
@@ -280,7 +176,7 @@ class LocalForkExecutor(Executor):
             self._judge = Judge(self.course.course, self.python)
         return self._judge
 
-    def _launch(self) -> _Server:
+    def _launch(self) -> ServerProcess:
         """The server's process, started but not waited for; in the sandbox unless it is off."""
         if self._sandbox is None and self.sandbox_mode != "none":
             judge = self._judge_for()
@@ -290,11 +186,12 @@ class LocalForkExecutor(Executor):
             except SandboxError as exc:
                 raise EngineStartError(str(exc)) from None
         if self._sandbox is None:
-            return _Server(self.argv, self.server_env)
+            return ServerProcess(self.argv, self.server_env)
         keep = [f"--keep={path}" for path in self._sandbox.kept_in_tmp()]  # the notebooks' /tmp shows them again
-        return _Server(self._sandbox.command([*self.argv, "--isolate", *keep]), self._sandbox.env(self.server_env))
+        argv = self._sandbox.command([*self.argv, "--isolate", *keep])
+        return ServerProcess(argv, self._sandbox.env(self.server_env))
 
-    def _start(self) -> _Server:
+    def _start(self) -> ServerProcess:
         launched, self._launched = self._launched, None
         try:
             server = launched if launched is not None else self._launch()
@@ -309,7 +206,7 @@ class LocalForkExecutor(Executor):
             return self._fall_back(why)
         return server
 
-    def _fall_back(self, why: str) -> _Server:
+    def _fall_back(self, why: str) -> ServerProcess:
         """The sandbox does not work here: an error when ``sandbox`` is ``bwrap``; with ``auto``, a warning (said
         once) and an unsandboxed server."""
         assert self._sandbox is not None
@@ -319,7 +216,7 @@ class LocalForkExecutor(Executor):
             raise EngineStartError(f"the bubblewrap sandbox does not work here: {why}")
         self.sandbox_mode = "none"
         warn_unsandboxed(f"the bubblewrap sandbox does not work here ({why})")
-        server = _Server(self.argv, self.server_env)
+        server = ServerProcess(self.argv, self.server_env)
         server.handshake(self.startup_timeout)
         return server
 
@@ -388,7 +285,7 @@ class LocalForkExecutor(Executor):
         flight.judged = None
         return dataclasses.replace(result, verdicts=self._judge.finish(token, expected))
 
-    def _server_for(self, flights: dict[str, _Flight]) -> _Server:
+    def _server_for(self, flights: dict[str, _Flight]) -> ServerProcess:
         """The server that runs ``flights``; a new one only when none are running. While jobs run on a server that
         is gone, raises `ServerDiedError`: those jobs must be dealt with (`_server_died`) before a new server starts,
         or the batch would wait for them on a server that never heard of them."""

@@ -219,7 +219,7 @@ def bwrap_works() -> str:
     if find_bwrap() is None:
         return "bubblewrap (bwrap) is not installed"
     from grader.engine import Job, LocalForkExecutor
-    from grader.engine.local import EngineStartError
+    from grader.engine.process import EngineStartError
 
     try:
         with tempfile.TemporaryDirectory() as folder, LocalForkExecutor(jobs=1, sandbox="bwrap") as executor:

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from grader.engine import Job, JobResult, Limits, LocalForkExecutor
-from grader.engine.local import PROJECT_ROOT, EngineStartError
+from grader.engine.local import PROJECT_ROOT
+from grader.engine.process import EngineStartError
 
 
 def stdout(cell: Any) -> str:

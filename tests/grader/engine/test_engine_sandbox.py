@@ -23,7 +23,7 @@ import pytest
 
 from grader.engine import Job, Limits, LocalForkExecutor
 from grader.engine import sandbox as sandbox_module
-from grader.engine.local import EngineStartError
+from grader.engine.process import EngineStartError
 from grader.engine.sandbox import JOBS_DIR, NOTEBOOK_HOME, Sandbox, SandboxError, SandboxWarning, scrub_env
 from grader.grading import DEFAULT_PRELOAD, EngineSettings
 
