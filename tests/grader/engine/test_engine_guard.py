@@ -52,7 +52,7 @@ def test_tampering_inside_a_graded_cell_fails_that_cell(make_nb, tmp_path, fork)
 def test_the_warm_server_watches_everything_on_the_fast_path(fork):
     """The engine's guard covers NumPy, IPython, the grader and the rest (~17,000 attributes) and checks them in
     tens of microseconds; a watched class whose namespace the fast path cannot read would turn every check back into
-    a millisecond one (docs/engine.md, Performance)."""
+    a millisecond one (docs/results/engine.md)."""
     hello = fork.server.hello
     assert hello["guarded"] > 10_000
     assert hello["guard_fast"] is True
