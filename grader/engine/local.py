@@ -55,7 +55,7 @@ BOOTSTRAP = "import sys; sys.path[0] = sys.argv.pop(1); from grader.engine.serve
 
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 """Read by NumPy's BLAS when the server imports it. Notebooks run side by side, so each gets one thread by
-default: two forks each spinning two OpenBLAS threads on two cores ran 4x slower than with one thread each."""
+default: forks each spinning several OpenBLAS threads fight over the cores and run far slower."""
 
 
 def _package_dirs(preload: Sequence[str]) -> list[str]:

@@ -26,8 +26,8 @@ from traitlets.config import Config
 
 TRACEBACK_MODES = ("Plain", "Context", "Verbose", "Minimal")
 """IPython traceback modes. ``Plain`` is the engine's default: it still names the cell and line and shows the
-failing source line, for about 0.3 ms, where ``Context`` (ipykernel's default) costs 9 ms per error, 60 ms for the
-first one. Tracebacks differ in decoration only: ``ename`` and ``evalue`` do not depend on the mode."""
+failing source line, at a small part of the cost of ``Context`` (ipykernel's default; docs/engine.md measures
+both). Tracebacks differ in decoration only: ``ename`` and ``evalue`` do not depend on the mode."""
 
 
 HIDDEN_CODE: set[Any] = set()
