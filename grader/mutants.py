@@ -3,9 +3,14 @@
 A :class:`Mutant` names a mistake, says which solution cell of its assignment its wrong code replaces and which test
 cells must lose points because of it, and which words the failure message must contain (so that the grading names
 the mistake rather than merely failing). An assignment's library is ``MUTANTS = MutantSet()`` in the ``mistakes.py``
-of its grading folder (`grader.grading.mutants_for` loads it); wrong functions are written as real Python functions
-(linted, and callable by fast tests without a notebook) and turned into cell code by renaming them to the function
-the notebook expects.
+of its grading folder (`grader.grading.mutants_for` loads it). A mistake is written in one of three forms:
+
+- :meth:`MutantSet.edit`: the solution cell with a few texts replaced ("in this cell, replace this with that"), for
+  a mistake that is a small change of the solution; the edit is applied to the notebook's current solution, and an
+  old text that is not in it exactly once raises :class:`StaleEditError`, naming the mutant and the text;
+- :meth:`MutantSet.function`: a wrong function written as a real Python function (linted, and callable by fast tests
+  without a notebook), turned into cell code by renaming it to the function the notebook expects;
+- :meth:`MutantSet.code`: literal cell code, such as a wrong answer cell.
 
 ``grader validate`` builds one submission per mutant with :func:`grader.submissions.mutant_submission`.
 """
@@ -15,8 +20,15 @@ from __future__ import annotations
 import inspect
 import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+
+Edit = tuple[str, str]
+"""(old, new): text of the solution cell, and what replaces it."""
+
+
+class StaleEditError(ValueError):
+    """An edit's old text is not in its solution cell exactly once: the solution changed since the edit was written."""
 
 
 @dataclass(frozen=True)
@@ -28,9 +40,9 @@ class Mutant:
     assignment: str
     """The assignment whose notebook it applies to (filled in from the grading folder it is defined in)."""
     cell: str
-    """grade_id of the solution cell whose whole source :attr:`code` replaces."""
+    """grade_id of the solution cell whose whole source the wrong code replaces."""
     code: str
-    """The wrong cell source."""
+    """The wrong cell source; empty for an edit mutant, whose source is :meth:`apply` to the solution's."""
     targets: tuple[str, ...]
     """grade_ids of the test cells that must lose points."""
     expect: tuple[str, ...]
@@ -39,10 +51,31 @@ class Mutant:
     """One line, in a student's words: what the student did."""
     function: Callable | None = None
     """The wrong function itself when the mutant replaces a function (for fast tests), else None."""
+    edits: tuple[Edit, ...] = ()
+    """For an edit mutant, the (old, new) replacements made in the solution cell, in order; else empty."""
+
+    def apply(self, solution: str) -> str:
+        """The wrong cell source: :attr:`code`, or for an edit mutant ``solution`` (the solution cell's source, as
+        the solution submission has it) with each edit made in turn. Raises StaleEditError when an old text is not
+        there exactly once."""
+        if not self.edits:
+            return self.code
+        source = solution
+        for old, new in self.edits:
+            count = source.count(old)
+            if count != 1:
+                found = "is not in it" if count == 0 else f"is in it {count} times"
+                raise StaleEditError(
+                    f"mutant {self.name!r} of {self.assignment or 'its assignment'} replaces {old!r} in solution cell "
+                    f"{self.cell!r}, but that text {found}: edit the mutant to match the solution's current text "
+                    "(an old text must occur exactly once)"
+                )
+            source = source.replace(old, new)
+        return source
 
 
 class MutantSet:
-    """The mutants of one assignment, filled by decorators (:meth:`function`) and calls (:meth:`code`).
+    """The mutants of one assignment, filled by a decorator (:meth:`function`) and calls (:meth:`edit`, :meth:`code`).
 
     ``assignment`` may stay empty: the grading folder the set is defined in names the assignment."""
 
@@ -56,6 +89,26 @@ class MutantSet:
         if not mutant.targets or not mutant.expect:
             raise ValueError(f"mutant {mutant.name!r} needs at least one target test cell and one expected word")
         self.mutants.append(mutant)
+
+    def edit(
+        self,
+        *,
+        name: str,
+        cell: str,
+        replace: Mapping[str, str] | Sequence[Edit],
+        targets: tuple[str, ...],
+        expect: tuple[str, ...],
+        description: str,
+    ) -> None:
+        """Register the solution of cell ``cell`` with texts replaced: ``replace`` maps each old text to its new one
+        (a dict, or (old, new) pairs), made in order. Each old text must occur exactly once in the cell, checked
+        whenever the mutant's code is made from the solution (:meth:`Mutant.apply`)."""
+        edits = tuple(replace.items()) if isinstance(replace, Mapping) else tuple(tuple(pair) for pair in replace)
+        wrong = [e for e in edits if len(e) != 2 or not all(isinstance(t, str) for t in e) or not e[0] or e[0] == e[1]]
+        if not edits or wrong:
+            raise ValueError(f"mutant {name!r}: replace takes one or more (old, new) texts, each old text non-empty "
+                             f"and different from its new one; got {replace!r}")
+        self._add(Mutant(name, self.assignment, cell, "", tuple(targets), tuple(expect), description, edits=edits))
 
     def function(
         self, *, cell: str, replaces: str, targets: tuple[str, ...], expect: tuple[str, ...], description: str

@@ -6,21 +6,27 @@ checksums as ``nbgrader generate_assignment`` wrote them) and change only soluti
 - :func:`solution_submission`: every solution cell gets the instructor's code from the *source* notebook, with the
   ``### BEGIN SOLUTION`` / ``### END SOLUTION`` marker lines removed and the code between them kept;
 - :func:`blank_submission`: the release untouched (a student who submits without working);
-- :func:`mutant_submission`: the solution with one cell replaced by a :class:`~grader.mutants.Mutant`'s wrong code.
+- :func:`mutant_submission`: the solution with one cell replaced by a :class:`~grader.mutants.Mutant`'s wrong code
+  (:func:`mutant_source`: its literal code, or the source notebook's solution of that cell with its edits made).
 
-:func:`write_submission` puts a notebook where ``nbgrader autograde`` looks for it.
+:func:`write_submission` puts a notebook where ``nbgrader autograde`` looks for it. :func:`mutant_function` gives fast
+tests a mutant's wrong function without a notebook run: its cell run after the solution's earlier cells.
 """
 
 from __future__ import annotations
 
+import ast
+import builtins
 import copy
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
 
 from grader.course import Course
-from grader.mutants import Mutant
+from grader.mutants import Mutant, StaleEditError
 
 BEGIN_SOLUTION = "BEGIN SOLUTION"
 END_SOLUTION = "END SOLUTION"
@@ -99,12 +105,76 @@ def solution_submission(release_nb: NotebookNode, source_nb: NotebookNode, *, na
     return out
 
 
+def mutant_source(source_nb: NotebookNode, mutant: Mutant, *, name: str = "notebook") -> str:
+    """The wrong source of ``mutant.cell``: the mutant's code, or for an edit mutant the source notebook's solution of
+    that cell with the edits made. SubmissionError, naming the notebook and the mutant, when an edit is stale."""
+    if not mutant.edits:
+        return mutant.code
+    solutions = solution_sources(source_nb)
+    if mutant.cell not in solutions:
+        raise SubmissionError(f"{name} has no solution cell {mutant.cell!r} for mutant {mutant.name!r} to edit; its "
+                              f"solution cells: {sorted(solutions)}")
+    try:
+        return mutant.apply(solutions[mutant.cell])
+    except StaleEditError as exc:
+        raise SubmissionError(f"{name}: {exc}") from None
+
+
 def mutant_submission(
     release_nb: NotebookNode, source_nb: NotebookNode, mutant: Mutant, *, name: str = "notebook"
 ) -> NotebookNode:
-    """The solution submission with ``mutant.cell`` replaced by the mutant's wrong code."""
+    """The solution submission with ``mutant.cell`` replaced by the mutant's wrong code (:func:`mutant_source`)."""
     solved = solution_submission(release_nb, source_nb, name=name)
-    return replace_cell(solved, mutant.cell, mutant.code, name=f"{name} (mutant {mutant.name})")
+    where = f"{name} (mutant {mutant.name})"
+    return replace_cell(solved, mutant.cell, mutant_source(source_nb, mutant, name=name), name=where)
+
+
+def _importer(modules: Mapping[str, str]) -> Callable[..., Any]:
+    """``__import__`` with the packages ``modules`` names (and their submodules) imported as the ones they map to."""
+
+    def load(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+        head, dot, rest = name.partition(".")
+        if level == 0 and head in modules:
+            name = modules[head] + dot + rest
+        return builtins.__import__(name, globals, locals, fromlist, level)
+
+    return load
+
+
+def solution_namespace(
+    source_nb: NotebookNode, cell_id: str, *, modules: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The globals of the solved notebook when its cell ``cell_id`` is about to run: the code cells nbgrader tracks
+    before it (locked setup and given code, solutions without their markers; not the test cells nor the experiments)
+    run in order in a fresh namespace. ``modules`` maps a package the notebook imports to the one to import instead,
+    e.g. ``{"nnlib": "reference"}``: its helper package as the course's source of it, so that nothing is built."""
+    namespace: dict[str, Any] = {"__name__": "__main__",
+                                 "__builtins__": {**vars(builtins), "__import__": _importer(modules or {})}}
+    for cell in source_nb.cells:
+        if grade_id(cell) == cell_id:
+            return namespace
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        is_test = bool(meta.get("grade")) and not meta.get("solution")
+        if cell.cell_type == "code" and meta and not is_test:
+            exec(compile(strip_solution_markers(cell.source), f"<cell {grade_id(cell)}>", "exec"), namespace)
+    raise SubmissionError(f"the notebook has no cell with grade_id {cell_id!r}")
+
+
+def mutant_function(
+    source_nb: NotebookNode, mutant: Mutant, *, modules: Mapping[str, str] | None = None
+) -> Callable[..., Any]:
+    """The wrong function of a mutant of a function's cell, callable here: ``mutant.function``, or the one function
+    its cell source (:func:`mutant_source`) defines when run in :func:`solution_namespace` (``modules`` as there)."""
+    if mutant.function is not None:
+        return mutant.function
+    code = mutant_source(source_nb, mutant)
+    defined = [node.name for node in ast.parse(code).body if isinstance(node, ast.FunctionDef)]
+    if len(defined) != 1:
+        raise SubmissionError(f"mutant {mutant.name!r}: its cell {mutant.cell!r} defines {defined or 'no function'}; "
+                              "a function's cell defines exactly one")
+    namespace = solution_namespace(source_nb, mutant.cell, modules=modules)
+    exec(compile(code, f"<mutant {mutant.name}>", "exec"), namespace)
+    return namespace[defined[0]]
 
 
 def write_submission(course: Course, assignment: str, student: str, notebook: str, nb: NotebookNode) -> Path:

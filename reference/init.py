@@ -3,6 +3,8 @@
 Every scheme has the signature ``scheme(shape, rng, **kw) -> ndarray`` (float64, of the given shape) and
 draws only from ``rng: np.random.Generator``. A weight has shape (fan_out, fan_in) = (n_l, n_{l−1}); for more
 than two dimensions (fan_out, fan_in, *kernel) both fans are multiplied by the receptive field, as in torch.
+The standard deviations of the Xavier and He schemes are functions of their own (:func:`xavier_std`,
+:func:`he_std`), the one source of those formulas for the schemes and for whatever checks them.
 """
 
 from __future__ import annotations
@@ -118,6 +120,39 @@ def _fan(shape: tuple[int, ...], mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
+# --- standard deviations ------------------------------------------------------------------------------------
+
+
+def xavier_std(
+    shape: Sequence[int],
+    *,
+    gain: float | None = None,
+    nonlinearity: str | None = None,
+    negative_slope: float | None = None,
+) -> float:
+    """σ = gain·√(2 / (fan_in + fan_out)): the std of :func:`xavier_normal` and :func:`xavier_uniform` for a
+    weight of ``shape``, with gain as there (default 1)."""
+    fan_in, fan_out = fan_in_out(shape)
+    g = _resolve_gain(gain, nonlinearity, negative_slope, default="linear")
+    return g * math.sqrt(2.0 / (fan_in + fan_out))
+
+
+def he_std(
+    shape: Sequence[int],
+    *,
+    mode: str = "fan_in",
+    nonlinearity: str | None = None,
+    negative_slope: float | None = None,
+    gain: float | None = None,
+) -> float:
+    """σ = gain / √fan: the std of :func:`he_normal` and :func:`he_uniform` for a weight of ``shape``, with
+    ``mode``, ``nonlinearity``, ``negative_slope`` and ``gain`` as there (gain √2 by default; gain 1 on fan_in
+    is LeCun's std)."""
+    fan = _fan(_shape(shape), mode)
+    g = _resolve_gain(gain, nonlinearity, negative_slope, default="relu")
+    return g / math.sqrt(fan)
+
+
 def _nonneg(name: str, value: float) -> float:
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
@@ -197,9 +232,8 @@ def xavier_uniform(
     """
     _check_rng(rng)
     dims = _shape(shape)
-    fan_in, fan_out = fan_in_out(dims)
-    g = _resolve_gain(gain, nonlinearity, negative_slope, default="linear")
-    bound = g * math.sqrt(6.0 / (fan_in + fan_out))
+    std = xavier_std(dims, gain=gain, nonlinearity=nonlinearity, negative_slope=negative_slope)
+    bound = math.sqrt(3.0) * std  # U(−a, a) has std a/√3
     return rng.uniform(-bound, bound, size=dims)
 
 
@@ -214,9 +248,8 @@ def xavier_normal(
     """Glorot & Bengio (2010): w ~ N(0, σ²), σ = gain·√(2 / (fan_in + fan_out)); gain as in xavier_uniform."""
     _check_rng(rng)
     dims = _shape(shape)
-    fan_in, fan_out = fan_in_out(dims)
-    g = _resolve_gain(gain, nonlinearity, negative_slope, default="linear")
-    return rng.normal(0.0, g * math.sqrt(2.0 / (fan_in + fan_out)), size=dims)
+    std = xavier_std(dims, gain=gain, nonlinearity=nonlinearity, negative_slope=negative_slope)
+    return rng.normal(0.0, std, size=dims)
 
 
 def he_normal(
@@ -236,9 +269,8 @@ def he_normal(
     """
     _check_rng(rng)
     dims = _shape(shape)
-    fan = _fan(dims, mode)
-    g = _resolve_gain(gain, nonlinearity, negative_slope, default="relu")
-    return rng.normal(0.0, g / math.sqrt(fan), size=dims)
+    std = he_std(dims, mode=mode, nonlinearity=nonlinearity, negative_slope=negative_slope, gain=gain)
+    return rng.normal(0.0, std, size=dims)
 
 
 def he_uniform(
@@ -256,9 +288,8 @@ def he_uniform(
     """
     _check_rng(rng)
     dims = _shape(shape)
-    fan = _fan(dims, mode)
-    g = _resolve_gain(gain, nonlinearity, negative_slope, default="relu")
-    bound = math.sqrt(3.0) * g / math.sqrt(fan)
+    std = he_std(dims, mode=mode, nonlinearity=nonlinearity, negative_slope=negative_slope, gain=gain)
+    bound = math.sqrt(3.0) * std  # U(−a, a) has std a/√3
     return rng.uniform(-bound, bound, size=dims)
 
 

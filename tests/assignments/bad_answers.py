@@ -49,15 +49,17 @@ def assert_fails_quietly(check: Callable[[Any], Any], bad: Callable[..., Any], n
 
 
 def assert_mutant_functions_fail(assignment: str, calls: dict[str, Callable[[Any], Any]], at_least: int) -> None:
-    """Every mutant function of ``assignment`` (at least ``at_least`` of them) fails the check its target test cell
-    makes (``calls``: grade_id -> check), with a message holding each of the mutant's ``expect`` words."""
-    from specs import mutants_for
+    """Every mutant of a function of ``assignment`` (at least ``at_least`` of them; a wrong function, or an edit of the
+    solution's, run as the notebook would) fails the check its target test cell makes (``calls``: grade_id -> check),
+    with a message holding each of the mutant's ``expect`` words."""
+    from specs import is_function_mutant, mutants_for, wrong_function
 
-    functions = [m for m in mutants_for(assignment) if m.function is not None]
+    functions = [m for m in mutants_for(assignment) if is_function_mutant(m)]
     assert len(functions) >= at_least
     for mutant in functions:
+        function = wrong_function(mutant)
         for target in mutant.targets:
             with pytest.raises(AssertionError) as failure:
-                calls[target](mutant.function)
+                calls[target](function)
             message = str(failure.value).lower()
             assert all(word.lower() in message for word in mutant.expect), (mutant.name, message)

@@ -3,17 +3,26 @@
 A test that holds for every notebook (valid metadata, hidden tests through ``grader.hidden``, solution full marks,
 stubs zero, every mutant caught, ...) takes the ``assignment`` fixture and reads the numbers it needs here. The
 numbers live with each assignment, in the ``[spec]`` table of ``grading/<name>/assignment.toml``: adding an
-assignment adds nothing here.
+assignment adds nothing here. The course's mistake library is here too, with each mutant's code and wrong function
+as the fast tests need them (:func:`mutant_code`, :func:`wrong_function`).
 """
 
 from __future__ import annotations
 
+import ast
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, fields
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
 
 from grader.checks.loader import answer_key
 from grader.course import EMBEDDED_COURSE, Course
 from grader.grading import course_mutants, import_part, read_settings
 from grader.mutants import Mutant
+from grader.submissions import mutant_function, mutant_source, solution_sources
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,34 @@ MUTANTS: dict[str, Mutant] = course_mutants(EMBEDDED_COURSE, list(SPECS))
 def mutants_for(assignment: str) -> list[Mutant]:
     """The mistakes of one assignment of the course, in the order its mistakes.py defines them."""
     return [m for m in MUTANTS.values() if m.assignment == assignment]
+
+
+_helpers = Course.at(EMBEDDED_COURSE).config.Helpers
+HELPERS: dict[str, str] = {_helpers.package: _helpers.source}
+"""The helper package a notebook imports -> the course's package it is built from ({"nnlib": "reference"})."""
+
+
+@functools.cache
+def source_notebook(assignment: str) -> NotebookNode:
+    """The source notebook of an assignment of the course (read once; do not modify it)."""
+    return nbformat.read(EMBEDDED_COURSE / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+
+
+def mutant_code(mutant: Mutant) -> str:
+    """The wrong source of the mutant's cell: its code, or its edits made in the solution of the source notebook."""
+    return mutant_source(source_notebook(mutant.assignment), mutant)
+
+
+def is_function_mutant(mutant: Mutant) -> bool:
+    """Whether the mutant replaces a cell that defines a function (rather than answers)."""
+    solution = solution_sources(source_notebook(mutant.assignment))[mutant.cell]
+    return mutant.function is not None or any(isinstance(n, ast.FunctionDef) for n in ast.parse(solution).body)
+
+
+def wrong_function(mutant: Mutant) -> Callable[..., Any]:
+    """The mutant's wrong function, callable without a notebook: a function mutant's own, or its edited cell run
+    after the solution's earlier cells, the helper package imported as the course's package."""
+    return mutant_function(source_notebook(mutant.assignment), mutant, modules=HELPERS)
 
 
 def with_warnings(source: str) -> str:

@@ -9,10 +9,11 @@ import warnings
 
 import numpy as np
 import pytest
+from bad_answers import assert_mutant_functions_fail
 from course_checks import checks, module
 
 from grader.course import EMBEDDED_COURSE, Course
-from reference.init import initialize
+from reference.init import he_std, initialize, xavier_std
 
 INIT = checks("init_symmetry")
 init_specs = module("common.init_specs")
@@ -63,6 +64,18 @@ def test_reference_inits_pass_every_check(scheme):
         INIT.run("randomness", fn, scheme)
     if init_specs.get_spec(scheme).trains:
         INIT.run("training", fn, scheme)
+
+
+def test_the_stds_asked_for_are_reference_inits_formulas():
+    """One source: the std each init must have (and those of the schemes a student may use by mistake) are
+    reference.init's he_std and xavier_std, for a layer (n_l, n_(l-1)) = (fan_out, fan_in)."""
+    fan_in, fan_out = 400, 100
+    assert init_specs.get_spec("he").weights.std(fan_in, fan_out, 1.0) == he_std((fan_out, fan_in))
+    assert init_specs.get_spec("xavier").weights.std(fan_in, fan_out, 1.0) == xavier_std((fan_out, fan_in))
+    leaky = init_specs.get_spec("he_leaky").weights.std(fan_in, fan_out, 0.5)
+    assert leaky == he_std((fan_out, fan_in), negative_slope=0.5)
+    he_fan_out = init_specs.get_spec("he").weight_mistakes[0].spread
+    assert he_fan_out.std(fan_in, fan_out, 1.0) == he_std((fan_out, fan_in), mode="fan_out")
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -482,6 +495,25 @@ def test_the_helper_matches_reference_initialize():
 def test_every_known_helper_mistake_is_named(helper, aspect, words):
     with pytest.raises(AssertionError, match=words):
         INIT.run("from_stds", helper, aspect)
+
+
+def test_every_mutant_function_of_the_library_fails_the_check_of_its_target():
+    """The same verdicts as the notebook runs, without a notebook: each wrong function (or edited solution) meets the
+    checks of its target test cell, in the order the cell's hidden region makes them."""
+
+    def cell(*checks):
+        return lambda f: [INIT.run(name, f, *args) for name, *args in checks]
+
+    inits = {"random": "random", "xavier": "xavier", "he": "he", "zero_weights": "zero_weights_random_bias"}
+    calls = {
+        "test_zeros": cell(("shapes", "zeros")),
+        **{f"test_from_stds_{aspect}": cell(("from_stds", aspect)) for aspect in stds.ASPECTS},
+        **{f"test_{test}": cell(*[(check, scheme) for check in ("shapes", "spread", "randomness")])
+           for test, scheme in inits.items()},
+        **{f"test_duplicates_{aspect}": cell(("duplicate_finder", aspect)) for aspect in duplicates.DUPLICATE_ASPECTS},
+        "test_training": cell(("training", "he")),
+    }
+    assert_mutant_functions_fail("init_symmetry", calls, at_least=30)
 
 
 def test_the_helper_checks_name_their_aspects():

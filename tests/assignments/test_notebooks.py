@@ -17,7 +17,13 @@ from notebook_runner import graded_part, is_test_cell, nbgrader_meta, run_cells
 from specs import MUTANTS, SPECS, mutants_for, with_warnings
 
 from grader.course import EMBEDDED_COURSE
-from grader.submissions import blank_submission, replace_cell, solution_sources, solution_submission
+from grader.submissions import (
+    blank_submission,
+    mutant_source,
+    replace_cell,
+    solution_sources,
+    solution_submission,
+)
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS\n?", re.S)
 STUDENT_MODULES = {"warnings", "numpy", "matplotlib", "nnlib"}
@@ -137,7 +143,7 @@ def test_the_course_library_holds_at_least_thirty_mistakes():
 
 @pytest.mark.parametrize("mutant", [m for name in SPECS for m in mutants_for(name)], ids=lambda m: m.name)
 def test_each_mutant_fails_its_targets_with_a_message_naming_the_mistake(course, notebooks, mutant):
-    nb = replace_cell(notebooks[mutant.assignment], mutant.cell, mutant.code)
+    nb = replace_cell(notebooks[mutant.assignment], mutant.cell, mutant_source(notebooks[mutant.assignment], mutant))
     runs = run_cells(nb, course.directory("source", mutant.assignment), keep=graded_part)
     for target in mutant.targets:
         run = runs[target]

@@ -186,10 +186,12 @@ PS1_MUTANTS = (
 
 
 def write_mistakes(root: Path, mutants: Iterable[Mutant]) -> Path:
-    """``grading/ps1/mistakes.py`` of the course at ``root`` holding ``mutants`` (as ``MUTANTS.code`` entries)."""
+    """``grading/ps1/mistakes.py`` of the course at ``root`` holding ``mutants`` (as ``MUTANTS.code`` entries, or
+    ``MUTANTS.edit`` ones for edit mutants)."""
     entries = "".join(
-        f"MUTANTS.code(name={m.name!r}, cell={m.cell!r}, code={m.code!r}, targets={m.targets!r}, "
-        f"expect={m.expect!r}, description={m.description!r})\n"
+        (f"MUTANTS.edit(name={m.name!r}, cell={m.cell!r}, replace={list(m.edits)!r}, " if m.edits else
+         f"MUTANTS.code(name={m.name!r}, cell={m.cell!r}, code={m.code!r}, ")
+        + f"targets={m.targets!r}, expect={m.expect!r}, description={m.description!r})\n"
         for m in mutants
     )
     path = root / "grading" / ASSIGNMENT / "mistakes.py"

@@ -11,10 +11,11 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from nbgrader.preprocessors import ClearSolutions
 
 from grader.course import Course
-from grader.mutants import Mutant
+from grader.mutants import Mutant, MutantSet
 from grader.submissions import (
     SubmissionError,
     blank_submission,
+    mutant_function,
     mutant_submission,
     replace_cell,
     solution_submission,
@@ -92,6 +93,42 @@ def test_a_mutant_replaces_one_cell_of_the_solution(source, release):
     nb = _by_id(mutant_submission(release, source, wrong))
     assert nb["square"].source == wrong.code
     assert nb["answer"].source == "answer = 42"
+
+
+def _edit(name: str, cell: str, replace: dict[str, str]) -> Mutant:
+    mutants = MutantSet("a1")
+    mutants.edit(name=name, cell=cell, replace=replace, targets=("test_square",), expect=("x",), description="d")
+    return mutants.mutants[0]
+
+
+def test_an_edit_mutant_is_the_source_notebooks_solution_edited(source, release):
+    nb = _by_id(mutant_submission(release, source, _edit("square_plus", "square", {"x * x": "x + x"})))
+    assert nb["square"].source == "def square(x):\n    return x + x"
+    assert nb["answer"].source == "answer = 42"
+
+
+def test_a_stale_edit_is_reported_with_the_notebook_the_mutant_and_the_text(source, release):
+    """The solution changed under the edit: making the submission fails, and says what to fix."""
+    stale = _edit("square_plus", "square", {"x ** 2": "x + x"})
+    with pytest.raises(SubmissionError, match=r"^hw.ipynb: mutant 'square_plus' of a1 replaces 'x \*\* 2' in solution "
+                                              r"cell 'square', but that text is not in it"):
+        mutant_submission(release, source, stale, name="hw.ipynb")
+    with pytest.raises(SubmissionError, match="no solution cell 'cube' for mutant 'cube_plus' to edit"):
+        mutant_submission(release, source, _edit("cube_plus", "cube", {"x": "y"}))
+
+
+def test_an_edit_mutants_function_runs_after_the_solutions_earlier_cells(source):
+    """Without a notebook run: the edited cell runs where the notebook would run it, here after a setup cell."""
+    setup = _cell(new_code_cell, "from json import dumps as show\nimport math", "setup", grade=False, solution=False,
+                  locked=True)
+    source.cells.insert(1, setup)
+    twice = mutant_function(source, _edit("square_shown", "square", {"return x * x": "return show(x * x)"}))
+    assert twice(3) == "9"
+    aliased = mutant_function(source, _edit("square_floor", "square", {"x * x": "math.floor(x * x)"}),
+                              modules={"math": "numpy"})
+    assert aliased.__globals__["math"].__name__ == "numpy"  # the notebook's package, as another one
+    with pytest.raises(SubmissionError, match="defines no function"):
+        mutant_function(source, _edit("answer_43", "answer", {"42": "43"}))
 
 
 def test_unknown_or_missing_cells_are_named(source, release):

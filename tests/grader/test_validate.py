@@ -4,6 +4,7 @@ short of full marks or a blank release that scores, and never touch the course i
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -56,19 +57,22 @@ def test_mutants_that_miss_their_targets_fail_validation(course: Path, capsys) -
         ps1_mutant("wrong_words", "cube", CUBE_WRONG, ("test_cube",), ("transposed",)),
         ps1_mutant("no_such_target", "cube", CUBE_WRONG, ("test_cubes",), ("cube",)),
         ps1_mutant("no_such_cell", "cubes", CUBE_WRONG, ("test_cube",), ("cube",)),
+        replace(PS1_MUTANTS[0], name="stale_edit", code="", edits=(("x * x * x", "x * 3"),)),  # the solution: x ** 3
         PS1_MUTANTS[0],
     ]
     write_mistakes(course, broken)
     assert cli.main(["validate", ASSIGNMENT, "--course", str(course), "--no-progress"]) == 1
     out = capsys.readouterr().out
     table = rows(out)
-    assert [name for name, (_, verdict) in table.items() if verdict != "ok"] == [m.name for m in broken[:4]]
+    assert [name for name, (_, verdict) in table.items() if verdict != "ok"] == [m.name for m in broken[:5]]
     assert "FAILED ps1 misses_target: kept the points of test_square 2/2" in out
     lacks = "test_cube's message lacks ['transposed']: AssertionError: cube(2) should be 8"
     assert f"FAILED ps1 wrong_words: {lacks}" in out
     assert "FAILED ps1 no_such_target: target 'test_cubes' is not an autograded cell of ps1" in out
     assert "FAILED ps1 no_such_cell: the mutant replaces cell 'cubes', which no notebook of ps1 has" in out
-    assert "validate: 4 of 7 checks FAILED" in out
+    stale = "ps1.ipynb: mutant 'stale_edit' of ps1 replaces 'x * x * x' in solution cell 'cube', but that text is not"
+    assert f"FAILED ps1 stale_edit: {stale}" in out
+    assert "validate: 5 of 8 checks FAILED" in out
 
 
 @pytest.mark.slow

@@ -18,9 +18,11 @@ from reference.init import (
     calculate_gain,
     fan_in_out,
     get_scheme,
+    he_std,
     initialize,
     lsuv,
     orthogonal,
+    xavier_std,
 )
 from reference.network import forward
 
@@ -105,6 +107,15 @@ def test_random_scheme_samples_match_formula(name: str, kw: dict, shape: tuple[i
     if kind == "truncated":
         bound = 2 * scale / TRUNCATED_STD
         assert np.abs(W).max() <= bound
+
+
+@pytest.mark.parametrize(("name", "kw"), [case for case in RANDOM_CASES if case[0].startswith(("xavier", "he"))])
+def test_std_functions_give_the_std_of_the_published_formula(name: str, kw: dict) -> None:
+    """Are xavier_std and he_std (what the schemes draw with, and what the course's checks ask for) the formulas?"""
+    fan_in, fan_out = 200, 300
+    kind, scale = _spec(name, kw, fan_in, fan_out)
+    std = xavier_std if name.startswith("xavier") else he_std
+    assert std((fan_out, fan_in), **kw) == pytest.approx(scale / math.sqrt(3) if kind == "uniform" else scale)
 
 
 @pytest.mark.parametrize("shape", SHAPES)

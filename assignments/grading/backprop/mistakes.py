@@ -1,9 +1,12 @@
 """Typical mistakes in ``backprop``: wrong layer functions, wrong whole-network passes, a wrong gradient checker and
 misread experiments.
 
-Each function below is a complete wrong version of a notebook function, named after its mistake; the decorator says
-which solution cell it replaces, which test cells must lose points and which words their message must contain. Only
-``np`` may be used inside them (each mutant brings its own helpers, so that it fails for its own mistake only).
+Most mistakes are small changes of the notebook's solution, written as edits of its cell (``MUTANTS.edit``: in this
+cell, replace this text with that one), so that they follow the solution when it changes; they run with the rest of
+the solution around them, so each fails for its own mistake only. A mistake that is other code is a complete wrong
+function, named after its mistake (``MUTANTS.function``; only ``np`` may be used inside, and it brings its own
+helpers). Each entry says which solution cell it replaces, which test cells must lose points and which words their
+message must contain.
 """
 
 from __future__ import annotations
@@ -16,164 +19,111 @@ MUTANTS = MutantSet()
 
 # --- linear_forward / linear_backward -----------------------------------------------------------------------------
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="linear_forward_no_bias",
     cell="linear_forward",
-    replaces="linear_forward",
+    replace={"Z = W @ A_prev + b": "Z = W @ A_prev"},
     targets=("test_linear_forward",),
     expect=("forgot to add the bias",),
     description="I computed Z = W A_prev and forgot the bias",
 )
-def linear_forward_no_bias(A_prev, W, b):
-    Z = W @ A_prev
-    cache = (A_prev, W, b)
-    return Z, cache
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="linear_backward_dW_transposed",
     cell="linear_backward",
-    replaces="linear_backward",
+    replace={"dW = dZ @ A_prev.T": "dW = A_prev @ dZ.T"},
     targets=("test_linear_backward_shapes",),
     expect=("transposed",),
     description="I computed dW = A_prev dZ^T, the transpose of the gradient",
 )
-def linear_backward_dW_transposed(dZ, cache):
-    A_prev, W, _ = cache
-    dW = A_prev @ dZ.T
-    db = np.sum(dZ, axis=1, keepdims=True)
-    dA_prev = W.T @ dZ
-    return dA_prev, dW, db
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="linear_backward_db_no_keepdims",
     cell="linear_backward",
-    replaces="linear_backward",
+    replace={"np.sum(dZ, axis=1, keepdims=True)": "np.sum(dZ, axis=1)"},
     targets=("test_linear_backward_shapes",),
     expect=("keepdims=True",),
     description="I summed dZ over axis 1 without keepdims, so db came out 1-D",
 )
-def linear_backward_db_no_keepdims(dZ, cache):
-    A_prev, W, _ = cache
-    dW = dZ @ A_prev.T
-    db = np.sum(dZ, axis=1)
-    dA_prev = W.T @ dZ
-    return dA_prev, dW, db
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="linear_backward_db_wrong_axis",
     cell="linear_backward",
-    replaces="linear_backward",
+    replace={"np.sum(dZ, axis=1, keepdims=True)": "np.sum(dZ, axis=0, keepdims=True)"},
     targets=("test_linear_backward_shapes",),
     expect=("axis 0", "examples"),
     description="I summed dZ over axis 0 (the units) instead of over the examples",
 )
-def linear_backward_db_wrong_axis(dZ, cache):
-    A_prev, W, _ = cache
-    dW = dZ @ A_prev.T
-    db = np.sum(dZ, axis=0, keepdims=True)
-    dA_prev = W.T @ dZ
-    return dA_prev, dW, db
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="linear_backward_divides_by_m",
     cell="linear_backward",
-    replaces="linear_backward",
+    replace={
+        "    dW = dZ @ A_prev.T\n": "    m = A_prev.shape[1]\n    dW = dZ @ A_prev.T / m\n",
+        "db = np.sum(dZ, axis=1, keepdims=True)": "db = np.sum(dZ, axis=1, keepdims=True) / m",
+    },
     targets=("test_linear_backward_values",),
     expect=("divided by m", "mean loss"),
     description="I divided dW and db by m in linear_backward, as another course does, though dZ already has the 1/m",
 )
-def linear_backward_divides_by_m(dZ, cache):
-    A_prev, W, _ = cache
-    m = A_prev.shape[1]
-    dW = dZ @ A_prev.T / m
-    db = np.sum(dZ, axis=1, keepdims=True) / m
-    dA_prev = W.T @ dZ
-    return dA_prev, dW, db
-
 
 # --- activation backward passes -----------------------------------------------------------------------------------
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="sigmoid_backward_Z_as_A",
     cell="sigmoid_backward",
-    replaces="sigmoid_backward",
+    replace={"return dA * s * (1 - s)": "return dA * Z * (1 - Z)"},
     targets=("test_sigmoid_backward",),
     expect=("used z where the formula needs a",),
     description="I wrote dA * Z * (1 - Z), putting Z where the formula a(1 - a) needs a = sigmoid(Z)",
 )
-def sigmoid_backward_Z_as_A(dA, Z):
-    return dA * Z * (1 - Z)
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="sigmoid_backward_in_place",
     cell="sigmoid_backward",
-    replaces="sigmoid_backward",
+    replace={"return dA * s * (1 - s)": "dA *= s * (1 - s)\n    return dA"},
     targets=("test_sigmoid_backward",),
     expect=("in place",),
     description="I multiplied dA in place (dA *= ...) and returned it, which changes the caller's array",
 )
-def sigmoid_backward_in_place(dA, Z):
-    s = 1 / (1 + np.exp(-np.clip(Z, -500, 500)))
-    dA *= s * (1 - s)
-    return dA
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="tanh_backward_at_A",
     cell="tanh_backward",
-    replaces="tanh_backward",
+    replace={"return dA * (1 - np.tanh(Z) ** 2)": "A = np.tanh(Z)\n    return dA * (1 - np.tanh(A) ** 2)"},
     targets=("test_tanh_backward",),
     expect=("derivative at a = g(z) instead of at z",),
     description="I took the derivative at A = tanh(Z): 1 - tanh(A)^2 instead of 1 - tanh(Z)^2",
 )
-def tanh_backward_at_A(dA, Z):
-    A = np.tanh(Z)
-    return dA * (1 - np.tanh(A) ** 2)
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="relu_backward_in_place",
     cell="relu_backward",
-    replaces="relu_backward",
+    replace={"return dA * (Z > 0)": "dA[Z <= 0] = 0\n    return dA"},
     targets=("test_relu_backward",),
     expect=("in place",),
     description="I set dA[Z <= 0] = 0 and returned dA, which changes the caller's array",
 )
-def relu_backward_in_place(dA, Z):
-    dA[Z <= 0] = 0
-    return dA
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="relu_backward_times_relu",
     cell="relu_backward",
-    replaces="relu_backward",
+    replace={"return dA * (Z > 0)": "return dA * np.maximum(Z, 0)"},
     targets=("test_relu_backward",),
     expect=("max(0, z) itself",),
     description="I multiplied dA by relu(Z) instead of by the derivative of relu",
 )
-def relu_backward_times_relu(dA, Z):
-    return dA * np.maximum(Z, 0)
-
 
 # --- model_forward / model_backward -------------------------------------------------------------------------------
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="model_forward_no_output_activation",
     cell="model_forward",
-    replaces="model_forward",
+    replace={"A = ACTIVATION_FORWARD[name](Z)": "A = ACTIVATION_FORWARD[name](Z) if l < len(activations) else Z"},
     targets=("test_model_forward",),
     expect=("apply the last layer's activation",),
     description="I returned the last layer's Z as AL, without its sigmoid",
 )
-def model_forward_no_output_activation(X, params, activations):
-    forward = {"sigmoid": lambda Z: 1 / (1 + np.exp(-Z)), "relu": lambda Z: np.maximum(Z, 0), "tanh": np.tanh}
-    caches = []
-    A = X
-    L = len(activations)
-    for l in range(1, L + 1):
-        A_prev = A
-        Z = params[f"W{l}"] @ A_prev + params[f"b{l}"]
-        A = forward[activations[l - 1]](Z) if l < L else Z
-        caches.append(((A_prev, params[f"W{l}"], params[f"b{l}"]), Z))
-    return A, caches
 
 
 @MUTANTS.function(
@@ -252,56 +202,32 @@ def model_backward_wrong_layer_activation(AL, Y, caches, activations):
 
 # --- numerical_gradient / relative_difference ----------------------------------------------------------------------
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="numerical_gradient_one_sided",
     cell="numerical_gradient",
-    replaces="numerical_gradient",
+    replace={"(f(x_plus) - f(x_minus)) / (2 * eps)": "(f(x_plus) - f(x)) / eps"},
     targets=("test_numerical_gradient_values",),
     expect=("one-sided",),
     description="I used (f(x + eps) - f(x)) / eps, a one-sided difference",
 )
-def numerical_gradient_one_sided(f, x, eps=1e-5):
-    grad = np.zeros(x.shape)
-    f_x = f(x)
-    for i in np.ndindex(x.shape):
-        x_plus = x.copy()
-        x_plus[i] += eps
-        grad[i] = (f(x_plus) - f_x) / eps
-    return grad
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="numerical_gradient_divides_by_eps",
     cell="numerical_gradient",
-    replaces="numerical_gradient",
+    replace={"/ (2 * eps)": "/ eps"},
     targets=("test_numerical_gradient_values",),
     expect=("2 * eps",),
     description="I divided f(x + eps) - f(x - eps) by eps instead of 2 eps",
 )
-def numerical_gradient_divides_by_eps(f, x, eps=1e-5):
-    grad = np.zeros(x.shape)
-    for i in np.ndindex(x.shape):
-        x_plus, x_minus = x.copy(), x.copy()
-        x_plus[i] += eps
-        x_minus[i] -= eps
-        grad[i] = (f(x_plus) - f(x_minus)) / eps
-    return grad
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="numerical_gradient_ignores_eps",
     cell="numerical_gradient",
-    replaces="numerical_gradient",
+    replace={"x_plus[i] += eps": "x_plus[i] += 1e-5", "x_minus[i] -= eps": "x_minus[i] -= 1e-5", "(2 * eps)": "2e-5"},
     targets=("test_numerical_gradient_values",),
     expect=("ignored the eps argument",),
     description="I wrote the step 1e-5 into the code instead of using eps",
 )
-def numerical_gradient_ignores_eps(f, x, eps=1e-5):
-    grad = np.zeros(x.shape)
-    for i in np.ndindex(x.shape):
-        x_plus, x_minus = x.copy(), x.copy()
-        x_plus[i] += 1e-5
-        x_minus[i] -= 1e-5
-        grad[i] = (f(x_plus) - f(x_minus)) / 2e-5
-    return grad
 
 
 @MUTANTS.function(
@@ -322,27 +248,23 @@ def numerical_gradient_leaves_x_perturbed(f, x, eps=1e-5):
     return grad
 
 
-@MUTANTS.function(
+MUTANTS.edit(
+    name="relative_difference_divides_by_grad",
     cell="relative_difference",
-    replaces="relative_difference",
+    replace={"denominator = np.linalg.norm(grad) + np.linalg.norm(grad_approx)": "denominator = np.linalg.norm(grad)"},
     targets=("test_relative_difference",),
     expect=("denominator",),
     description="I divided ||grad - grad_approx|| by ||grad|| only",
 )
-def relative_difference_divides_by_grad(grad, grad_approx):
-    return float(np.linalg.norm(grad - grad_approx) / np.linalg.norm(grad))
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="relative_difference_nan_when_both_zero",
     cell="relative_difference",
-    replaces="relative_difference",
+    replace={"    if denominator == 0:\n        return 0.0\n": ""},
     targets=("test_relative_difference",),
     expect=("both gradients are all zeros", "nan"),
     description="I did not think of two zero gradients, where the formula gives 0 / 0 = nan",
 )
-def relative_difference_nan_when_both_zero(grad, grad_approx):
-    numerator = np.linalg.norm(grad - grad_approx)
-    return float(numerator / (np.linalg.norm(grad) + np.linalg.norm(grad_approx)))
 
 
 # --- answers -------------------------------------------------------------------------------------------------------

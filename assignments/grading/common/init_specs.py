@@ -3,7 +3,9 @@ registries.
 
 An :class:`InitSpec` says which parts of the parameters are random and with which standard deviation (a formula
 of fan_in = n_(l-1), fan_out = n_l and the function's ``scale`` or ``negative_slope``), and lists :class:`Mistake`
-spreads whose messages name what a student did when the measured std matches them instead.
+spreads whose messages name what a student did when the measured std matches them instead. The formulas of the
+schemes (Xavier's, He's with its gain, LeCun's) are ``reference.init``'s :func:`~reference.init.xavier_std` and
+:func:`~reference.init.he_std`, whether they are the std asked for or the one a student used by mistake.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from reference.init import calculate_gain, he_std, xavier_std
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,19 @@ def _spread(formula: str, std: Callable[[int, int, float], float]) -> Spread:
     return Spread(formula, std)
 
 
-_HE = _spread("sqrt(2 / n_(l-1))", lambda i, o, s: math.sqrt(2 / i))
-_XAVIER = _spread("sqrt(2 / (n_(l-1) + n_l))", lambda i, o, s: math.sqrt(2 / (i + o)))
+def _he(fan_in: int, fan_out: int, **kw: float | str) -> float:
+    """He's std for the weight of a layer (n_l, n_(l-1)) = (fan_out, fan_in): reference.init.he_std."""
+    return he_std((fan_out, fan_in), **kw)
+
+
+def _xavier(fan_in: int, fan_out: int) -> float:
+    """Xavier's std for the weight of a layer (n_l, n_(l-1)) = (fan_out, fan_in): reference.init.xavier_std."""
+    return xavier_std((fan_out, fan_in))
+
+
+_HE = _spread("sqrt(2 / n_(l-1))", lambda i, o, s: _he(i, o))
+_XAVIER = _spread("sqrt(2 / (n_(l-1) + n_l))", lambda i, o, s: _xavier(i, o))
+_LECUN = _spread("sqrt(1 / n_(l-1))", lambda i, o, s: _he(i, o, gain=1.0))
 _SCALE = _spread("scale", lambda i, o, s: s)
 
 _UNSCALED = Mistake(
@@ -100,26 +115,26 @@ INIT_SPECS: dict[str, InitSpec] = {
         None,
         weight_mistakes=(
             Mistake(
-                _spread("2 / (n_(l-1) + n_l)", lambda i, o, s: 2 / (i + o)),
+                _spread("2 / (n_(l-1) + n_l)", lambda i, o, s: _xavier(i, o) ** 2),
                 "your std equals the variance 2/(n_(l-1) + n_l): take the square root (rng.normal's scale and "
                 "the factor you multiply by are a standard deviation, not a variance)",
             ),
             Mistake(
-                _spread("sqrt(6 / (n_(l-1) + n_l))", lambda i, o, s: math.sqrt(6 / (i + o))),
+                _spread("sqrt(6 / (n_(l-1) + n_l))", lambda i, o, s: math.sqrt(3) * _xavier(i, o)),
                 "your std is sqrt(6/(n_(l-1) + n_l)), the BOUND of Xavier's uniform version; the normal version "
                 "has std sqrt(2/(n_(l-1) + n_l))",
             ),
             Mistake(
-                _spread("sqrt(1 / (n_(l-1) + n_l))", lambda i, o, s: math.sqrt(1 / (i + o))),
+                _spread("sqrt(1 / (n_(l-1) + n_l))", lambda i, o, s: _xavier(i, o) / math.sqrt(2)),
                 "your std is sqrt(1/(n_(l-1) + n_l)): the numerator is 2",
             ),
             Mistake(
-                _spread("sqrt(2 / n_(l-1))", lambda i, o, s: math.sqrt(2 / i)),
+                _HE,
                 "your std is sqrt(2/n_(l-1)), which is He's formula; Xavier averages fan_in and fan_out: "
                 "sqrt(2/(n_(l-1) + n_l))",
             ),
             Mistake(
-                _spread("sqrt(1 / n_(l-1))", lambda i, o, s: math.sqrt(1 / i)),
+                _LECUN,
                 "your std is sqrt(1/n_(l-1)) (LeCun's formula, fan_in only); Xavier uses sqrt(2/(n_(l-1) + n_l))",
             ),
             _KEPT_001,
@@ -133,25 +148,25 @@ INIT_SPECS: dict[str, InitSpec] = {
         None,
         weight_mistakes=(
             Mistake(
-                _spread("sqrt(2 / n_l)", lambda i, o, s: math.sqrt(2 / o)),
+                _spread("sqrt(2 / n_l)", lambda i, o, s: _he(i, o, mode="fan_out")),
                 "your std matches sqrt(2/n_l): you used fan_out (the number of units n_l of the layer itself) "
                 "where He uses fan_in (n_(l-1), the number of inputs of each unit, layer_dims[l-1])",
             ),
             Mistake(
-                _spread("2 / n_(l-1)", lambda i, o, s: 2 / i),
+                _spread("2 / n_(l-1)", lambda i, o, s: _he(i, o) ** 2),
                 "your std equals the variance 2/n_(l-1): the square root is missing (rng.normal's scale and the "
                 "factor you multiply by are a standard deviation, not a variance)",
             ),
             Mistake(
-                _spread("sqrt(2) / n_(l-1)", lambda i, o, s: math.sqrt(2) / i),
+                _spread("sqrt(2) / n_(l-1)", lambda i, o, s: calculate_gain("relu") / i),
                 "your std is sqrt(2)/n_(l-1): the square root must cover the whole fraction, sqrt(2 / n_(l-1))",
             ),
             Mistake(
-                _spread("sqrt(1 / n_(l-1))", lambda i, o, s: math.sqrt(1 / i)),
+                _LECUN,
                 "your std is sqrt(1/n_(l-1)) (LeCun's): He's factor 2 makes up for ReLU zeroing half the inputs",
             ),
             Mistake(
-                _spread("sqrt(2 / (n_(l-1) + n_l))", lambda i, o, s: math.sqrt(2 / (i + o))),
+                _XAVIER,
                 "your std is sqrt(2/(n_(l-1) + n_l)), Xavier's formula; He uses fan_in only: sqrt(2/n_(l-1))",
             ),
             _KEPT_001,
@@ -183,37 +198,33 @@ INIT_SPECS: dict[str, InitSpec] = {
 # --- init_scale ------------------------------------------------------------------------------------------------------
 
 
-def _leaky_gain_std(fan_in: int, slope: float) -> float:
-    return math.sqrt(2 / ((1 + slope * slope) * fan_in))
-
-
 SCALE_INIT_SPECS: dict[str, InitSpec] = {
     "he_leaky": InitSpec(
         "initialize_parameters_he",
-        _spread("sqrt(2 / ((1 + a^2) n_(l-1)))", lambda i, o, a: _leaky_gain_std(i, a)),
+        _spread("sqrt(2 / ((1 + a^2) n_(l-1)))", lambda i, o, a: _he(i, o, negative_slope=a)),
         None,
         weight_mistakes=(
             Mistake(
-                _spread("sqrt(2 / n_(l-1))", lambda i, o, a: math.sqrt(2 / i)),
+                _HE,
                 "your std is sqrt(2/n_(l-1)) whatever negative_slope is: you ignored negative_slope. A leaky ReLU "
                 "with slope a keeps (1 + a^2)/2 of the variance, so the gain is sqrt(2 / (1 + a^2))",
             ),
             Mistake(
-                _spread("sqrt(2 / ((1 + a) n_(l-1)))", lambda i, o, a: math.sqrt(2 / ((1 + a) * i))),
+                _spread("sqrt(2 / ((1 + a) n_(l-1)))", lambda i, o, a: _he(i, o, gain=math.sqrt(2 / (1 + a)))),
                 "your std is sqrt(2/((1 + a) n_(l-1))): the slope must be squared, gain = sqrt(2 / (1 + a^2)), "
                 "because the negative side scales the variance by a^2",
             ),
             Mistake(
-                _spread("sqrt(2 / ((1 + a^2) n_l))", lambda i, o, a: _leaky_gain_std(o, a)),
+                _spread("sqrt(2 / ((1 + a^2) n_l))", lambda i, o, a: _he(i, o, mode="fan_out", negative_slope=a)),
                 "your std matches sqrt(2/((1 + a^2) n_l)): you used fan_out (the number of units n_l of the layer "
                 "itself) where He uses fan_in (n_(l-1), the number of inputs of each unit, layer_dims[l-1])",
             ),
             Mistake(
-                _spread("2 / ((1 + a^2) n_(l-1))", lambda i, o, a: _leaky_gain_std(i, a) ** 2),
+                _spread("2 / ((1 + a^2) n_(l-1))", lambda i, o, a: _he(i, o, negative_slope=a) ** 2),
                 "your std equals the variance 2/((1 + a^2) n_(l-1)): the square root is missing",
             ),
             Mistake(
-                _spread("sqrt(1 / n_(l-1))", lambda i, o, a: math.sqrt(1 / i)),
+                _LECUN,
                 "your std is sqrt(1/n_(l-1)) (LeCun's): the gain sqrt(2 / (1 + a^2)) is missing",
             ),
             _UNSCALED,

@@ -1,9 +1,11 @@
 """Typical mistakes in ``init_symmetry``: wrong init functions (the shared helper and the named inits), wrong
 duplicate finders and misconceived answers.
 
-Each function below is a complete wrong version of a notebook function, named after its mistake; the decorator
-says which solution cell it replaces, which test cells must lose points and which words their message must
-contain. Only ``np`` (imported by the notebook's first cell) may be used inside them.
+Most mistakes are small changes of the notebook's solution, written as edits of its cell (``MUTANTS.edit``: in this
+cell, replace this text with that one), so that they follow the solution when it changes. A mistake that is other
+code is a complete wrong function, named after its mistake (``MUTANTS.function``; only ``np``, imported by the
+notebook's first cell, may be used inside). Each entry says which solution cell it replaces, which test cells must
+lose points and which words their message must contain.
 """
 
 from __future__ import annotations
@@ -16,189 +18,120 @@ MUTANTS = MutantSet()
 
 # --- initialize_parameters_zeros ----------------------------------------------------------------------------------
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="zeros_int_dtype",
     cell="init_zeros",
-    replaces="initialize_parameters_zeros",
+    replace={
+        "np.zeros((layer_dims[l], layer_dims[l - 1]))": "np.zeros((layer_dims[l], layer_dims[l - 1]), dtype=int)",
+        "np.zeros((layer_dims[l], 1))": "np.zeros((layer_dims[l], 1), dtype=int)",
+    },
     targets=("test_zeros",),
     expect=("dtype", "float64"),
     description="I built the zero matrices with dtype=int",
 )
-def zeros_int_dtype(layer_dims):
-    params = {}
-    for l in range(1, len(layer_dims)):
-        params[f"W{l}"] = np.zeros((layer_dims[l], layer_dims[l - 1]), dtype=int)
-        params[f"b{l}"] = np.zeros((layer_dims[l], 1), dtype=int)
-    return params
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="zeros_bias_1d",
     cell="init_zeros",
-    replaces="initialize_parameters_zeros",
+    replace={"np.zeros((layer_dims[l], 1))": "np.zeros(layer_dims[l])"},
     targets=("test_zeros",),
     expect=("column",),
     description="I made the biases 1-D vectors np.zeros(n_l) instead of columns (n_l, 1)",
 )
-def zeros_bias_1d(layer_dims):
-    params = {}
-    for l in range(1, len(layer_dims)):
-        params[f"W{l}"] = np.zeros((layer_dims[l], layer_dims[l - 1]))
-        params[f"b{l}"] = np.zeros(layer_dims[l])
-    return params
-
 
 # --- initialize_parameters_from_stds ------------------------------------------------------------------------------
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="from_stds_first_std_everywhere",
     cell="init_from_stds",
-    replaces="initialize_parameters_from_stds",
+    replace={"* w_std if": "* weight_stds[0] if", "* b_std if": "* bias_stds[0] if"},
     targets=("test_from_stds_spread",),
     expect=("first layer's std",),
     description="I used weight_stds[0] and bias_stds[0] for every layer",
 )
-def from_stds_first_std_everywhere(layer_dims, rng, weight_stds, bias_stds):
-    params = {}
-    for l in range(1, len(layer_dims)):
-        shape_W, shape_b = (layer_dims[l], layer_dims[l - 1]), (layer_dims[l], 1)
-        params[f"W{l}"] = rng.standard_normal(shape_W) * weight_stds[0] if weight_stds[l - 1] > 0 else np.zeros(shape_W)
-        params[f"b{l}"] = rng.standard_normal(shape_b) * bias_stds[0] if bias_stds[l - 1] > 0 else np.zeros(shape_b)
-    return params
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="from_stds_std_as_mean",
     cell="init_from_stds",
-    replaces="initialize_parameters_from_stds",
+    replace={
+        "rng.standard_normal(shape_W) * w_std": "rng.normal(w_std, size=shape_W)",
+        "rng.standard_normal(shape_b) * b_std": "rng.normal(b_std, size=shape_b)",
+    },
     targets=("test_from_stds_spread",),
     expect=("as the mean",),
     description="I wrote rng.normal(std, size=shape), thinking its first argument is the standard deviation",
 )
-def from_stds_std_as_mean(layer_dims, rng, weight_stds, bias_stds):
-    params = {}
-    for l in range(1, len(layer_dims)):
-        shape_W, shape_b = (layer_dims[l], layer_dims[l - 1]), (layer_dims[l], 1)
-        params[f"W{l}"] = rng.normal(weight_stds[l - 1], size=shape_W) if weight_stds[l - 1] > 0 else np.zeros(shape_W)
-        params[f"b{l}"] = rng.normal(bias_stds[l - 1], size=shape_b) if bias_stds[l - 1] > 0 else np.zeros(shape_b)
-    return params
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="from_stds_squared",
     cell="init_from_stds",
-    replaces="initialize_parameters_from_stds",
+    replace={"* w_std if": "* w_std**2 if", "* b_std if": "* b_std**2 if"},
     targets=("test_from_stds_spread",),
     expect=("not variances",),
     description="I multiplied the standard normal numbers by the square of the std",
 )
-def from_stds_squared(layer_dims, rng, weight_stds, bias_stds):
-    params = {}
-    for l in range(1, len(layer_dims)):
-        shape_W, shape_b = (layer_dims[l], layer_dims[l - 1]), (layer_dims[l], 1)
-        w, c = weight_stds[l - 1], bias_stds[l - 1]
-        params[f"W{l}"] = rng.standard_normal(shape_W) * w**2 if w > 0 else np.zeros(shape_W)
-        params[f"b{l}"] = rng.standard_normal(shape_b) * c**2 if c > 0 else np.zeros(shape_b)
-    return params
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="from_stds_draws_zero_parts",
     cell="init_from_stds",
-    replaces="initialize_parameters_from_stds",
+    replace={" if w_std > 0 else np.zeros(shape_W)": "", " if b_std > 0 else np.zeros(shape_b)": ""},
     targets=("test_from_stds_randomness",),
     expect=("std is 0", "np.zeros"),
     description="I drew every part and multiplied it by its std, also the parts whose std is 0",
 )
-def from_stds_draws_zero_parts(layer_dims, rng, weight_stds, bias_stds):
-    params = {}
-    for l in range(1, len(layer_dims)):
-        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * weight_stds[l - 1]
-        params[f"b{l}"] = rng.standard_normal((layer_dims[l], 1)) * bias_stds[l - 1]
-    return params
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="from_stds_ignores_bias_stds",
     cell="init_from_stds",
-    replaces="initialize_parameters_from_stds",
+    replace={"rng.standard_normal(shape_b) * b_std if b_std > 0 else np.zeros(shape_b)": "np.zeros(shape_b)"},
     targets=("test_from_stds_shapes",),
     expect=("all zeros although bias_stds",),
     description="I started every bias at zero, whatever bias_stds says",
 )
-def from_stds_ignores_bias_stds(layer_dims, rng, weight_stds, bias_stds):
-    params = {}
-    for l in range(1, len(layer_dims)):
-        shape_W, w = (layer_dims[l], layer_dims[l - 1]), weight_stds[l - 1]
-        params[f"W{l}"] = rng.standard_normal(shape_W) * w if w > 0 else np.zeros(shape_W)
-        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
-    return params
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="from_stds_transposed",
     cell="init_from_stds",
-    replaces="initialize_parameters_from_stds",
+    replace={"= (layer_dims[l], layer_dims[l - 1]),": "= (layer_dims[l - 1], layer_dims[l]),"},
     targets=("test_from_stds_shapes",),
     expect=("transposed",),
     description="I made W_l of shape (n_prev, n) instead of (n, n_prev)",
 )
-def from_stds_transposed(layer_dims, rng, weight_stds, bias_stds):
-    params = {}
-    for l in range(1, len(layer_dims)):
-        shape_W, shape_b = (layer_dims[l - 1], layer_dims[l]), (layer_dims[l], 1)
-        w, c = weight_stds[l - 1], bias_stds[l - 1]
-        params[f"W{l}"] = rng.standard_normal(shape_W) * w if w > 0 else np.zeros(shape_W)
-        params[f"b{l}"] = rng.standard_normal(shape_b) * c if c > 0 else np.zeros(shape_b)
-    return params
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="from_stds_reseeded_per_layer",
     cell="init_from_stds",
-    replaces="initialize_parameters_from_stds",
+    replace={
+        "    params = {}\n": "    seed = int(rng.integers(2**31))\n    params = {}\n",
+        "        shape_W, shape_b": "        rng = np.random.default_rng(seed)\n        shape_W, shape_b",
+    },
     targets=("test_from_stds_randomness",),
     expect=("same random numbers", "reseeded"),
     description="I made a new generator with the same seed for every layer",
 )
-def from_stds_reseeded_per_layer(layer_dims, rng, weight_stds, bias_stds):
-    seed = int(rng.integers(2**31))
-    params = {}
-    for l in range(1, len(layer_dims)):
-        layer_rng = np.random.default_rng(seed)
-        shape_W, shape_b = (layer_dims[l], layer_dims[l - 1]), (layer_dims[l], 1)
-        w, c = weight_stds[l - 1], bias_stds[l - 1]
-        params[f"W{l}"] = layer_rng.standard_normal(shape_W) * w if w > 0 else np.zeros(shape_W)
-        params[f"b{l}"] = layer_rng.standard_normal(shape_b) * c if c > 0 else np.zeros(shape_b)
-    return params
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="from_stds_global_np_random",
     cell="init_from_stds",
-    replaces="initialize_parameters_from_stds",
+    replace={
+        "rng.standard_normal(shape_W)": "np.random.randn(*shape_W)",
+        "rng.standard_normal(shape_b)": "np.random.randn(*shape_b)",
+    },
     targets=("test_from_stds_randomness",),
     expect=("global random generator",),
     description="I drew with np.random.randn instead of the rng I was given",
 )
-def from_stds_global_np_random(layer_dims, rng, weight_stds, bias_stds):
-    params = {}
-    for l in range(1, len(layer_dims)):
-        n, n_prev = layer_dims[l], layer_dims[l - 1]
-        w, c = weight_stds[l - 1], bias_stds[l - 1]
-        params[f"W{l}"] = np.random.randn(n, n_prev) * w if w > 0 else np.zeros((n, n_prev))
-        params[f"b{l}"] = np.random.randn(n, 1) * c if c > 0 else np.zeros((n, 1))
-    return params
-
 
 # --- initialize_parameters_random ---------------------------------------------------------------------------------
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="random_ignores_scale",
     cell="init_random",
-    replaces="initialize_parameters_random",
+    replace={"[scale] * L": "[0.01] * L"},
     targets=("test_random",),
     expect=("scale argument",),
     description="I wrote 0.01 into the code instead of using the scale argument",
 )
-def random_ignores_scale(layer_dims, rng, scale=0.01):
-    params = {}
-    for l in range(1, len(layer_dims)):
-        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * 0.01
-        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
-    return params
 
 
 @MUTANTS.function(
@@ -233,21 +166,14 @@ def random_constant(layer_dims, rng, scale=0.01):
 
 # --- initialize_parameters_xavier ---------------------------------------------------------------------------------
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="xavier_variance_as_std",
     cell="init_xavier",
-    replaces="initialize_parameters_xavier",
+    replace={"np.sqrt(2.0 / (layer_dims[l - 1] + layer_dims[l]))": "2.0 / (layer_dims[l - 1] + layer_dims[l])"},
     targets=("test_xavier",),
     expect=("variance", "square root"),
     description="I gave rng.normal the variance 2/(n_prev + n) where it wants the standard deviation",
 )
-def xavier_variance_as_std(layer_dims, rng):
-    params = {}
-    for l in range(1, len(layer_dims)):
-        variance = 2.0 / (layer_dims[l - 1] + layer_dims[l])
-        params[f"W{l}"] = rng.normal(0.0, variance, size=(layer_dims[l], layer_dims[l - 1]))
-        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
-    return params
 
 
 @MUTANTS.function(
@@ -266,20 +192,14 @@ def xavier_uniform_for_normal(layer_dims, rng):
     return params
 
 
-@MUTANTS.function(
+MUTANTS.edit(
+    name="xavier_uses_he_formula",
     cell="init_xavier",
-    replaces="initialize_parameters_xavier",
+    replace={"np.sqrt(2.0 / (layer_dims[l - 1] + layer_dims[l]))": "np.sqrt(2.0 / layer_dims[l - 1])"},
     targets=("test_xavier",),
     expect=("He's formula",),
     description="I used He's std sqrt(2/n_prev) for Xavier",
 )
-def xavier_uses_he_formula(layer_dims, rng):
-    params = {}
-    for l in range(1, len(layer_dims)):
-        std = np.sqrt(2.0 / layer_dims[l - 1])
-        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * std
-        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
-    return params
 
 
 @MUTANTS.function(
@@ -302,51 +222,32 @@ def xavier_reseeded_per_layer(layer_dims, rng):
 
 # --- initialize_parameters_he -------------------------------------------------------------------------------------
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="he_fan_out",
     cell="init_he",
-    replaces="initialize_parameters_he",
+    replace={"np.sqrt(2.0 / layer_dims[l - 1])": "np.sqrt(2.0 / layer_dims[l])"},
     targets=("test_he",),
     expect=("fan_out",),
     description="I divided by the size of the layer itself (fan_out) instead of the size of its input (fan_in)",
 )
-def he_fan_out(layer_dims, rng):
-    params = {}
-    for l in range(1, len(layer_dims)):
-        std = np.sqrt(2.0 / layer_dims[l])
-        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * std
-        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
-    return params
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="he_missing_sqrt",
     cell="init_he",
-    replaces="initialize_parameters_he",
+    replace={"np.sqrt(2.0 / layer_dims[l - 1])": "2.0 / layer_dims[l - 1]"},
     targets=("test_he",),
     expect=("square root is missing",),
     description="I multiplied by 2/n_prev and forgot the square root",
 )
-def he_missing_sqrt(layer_dims, rng):
-    params = {}
-    for l in range(1, len(layer_dims)):
-        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * 2.0 / layer_dims[l - 1]
-        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
-    return params
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="he_kept_small_scale",
     cell="init_he",
-    replaces="initialize_parameters_he",
+    replace={"np.sqrt(2.0 / layer_dims[l - 1])": "0.01"},
     targets=("test_he",),
     expect=("0.01",),
     description="I kept the 0.01 scale of random init for He",
 )
-def he_kept_small_scale(layer_dims, rng):
-    params = {}
-    for l in range(1, len(layer_dims)):
-        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * 0.01
-        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
-    return params
 
 
 @MUTANTS.function(
@@ -365,20 +266,14 @@ def he_transposed_shapes(layer_dims, rng):
     return params
 
 
-@MUTANTS.function(
+MUTANTS.edit(
+    name="he_random_biases",
     cell="init_he",
-    replaces="initialize_parameters_he",
+    replace={"stds, [0.0] * L)": "stds, stds)"},
     targets=("test_he",),
     expect=("must start at zero",),
     description="I gave the biases random values too, although He init starts them at zero",
 )
-def he_random_biases(layer_dims, rng):
-    params = {}
-    for l in range(1, len(layer_dims)):
-        std = np.sqrt(2.0 / layer_dims[l - 1])
-        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * std
-        params[f"b{l}"] = rng.standard_normal((layer_dims[l], 1)) * std
-    return params
 
 
 @MUTANTS.function(
@@ -413,21 +308,14 @@ def he_global_np_random(layer_dims, rng):
     return params
 
 
-@MUTANTS.function(
+MUTANTS.edit(
+    name="he_ignores_rng",
     cell="init_he",
-    replaces="initialize_parameters_he",
+    replace={"    L = len(layer_dims) - 1\n": "    rng = np.random.default_rng(0)\n    L = len(layer_dims) - 1\n"},
     targets=("test_he",),
     expect=("do not change when rng changes",),
     description="I made my own generator np.random.default_rng(0) instead of using rng",
 )
-def he_ignores_rng(layer_dims, rng):
-    rng = np.random.default_rng(0)
-    params = {}
-    for l in range(1, len(layer_dims)):
-        std = np.sqrt(2.0 / layer_dims[l - 1])
-        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * std
-        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
-    return params
 
 
 @MUTANTS.function(
@@ -465,20 +353,14 @@ def he_constant(layer_dims, rng):
 
 # --- initialize_parameters_zero_weights_random_bias --------------------------------------------------------------
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="zero_weights_ignores_scale",
     cell="init_zero_weights_random_bias",
-    replaces="initialize_parameters_zero_weights_random_bias",
+    replace={"[scale] * L": "[1.0] * L"},
     targets=("test_zero_weights",),
     expect=("scale argument",),
     description="I drew standard normal biases and forgot to multiply them by scale",
 )
-def zero_weights_ignores_scale(layer_dims, rng, scale=1.0):
-    params = {}
-    for l in range(1, len(layer_dims)):
-        params[f"W{l}"] = np.zeros((layer_dims[l], layer_dims[l - 1]))
-        params[f"b{l}"] = rng.standard_normal((layer_dims[l], 1))
-    return params
 
 
 @MUTANTS.function(
@@ -496,159 +378,70 @@ def zero_weights_uniform_01_bias(layer_dims, rng, scale=1.0):
     return params
 
 
-@MUTANTS.function(
+MUTANTS.edit(
+    name="zero_weights_stds_swapped",
     cell="init_zero_weights_random_bias",
-    replaces="initialize_parameters_zero_weights_random_bias",
+    replace={"[0.0] * L, [scale] * L": "[scale] * L, [0.0] * L"},
     targets=("test_zero_weights",),
     expect=("must start at zero",),
     description="I passed the stds to initialize_parameters_from_stds the wrong way round: random weights, zero biases",
 )
-def zero_weights_stds_swapped(layer_dims, rng, scale=1.0):
-    params = {}
-    for l in range(1, len(layer_dims)):
-        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * scale
-        params[f"b{l}"] = np.zeros((layer_dims[l], 1))
-    return params
-
 
 # --- find_duplicate_units -----------------------------------------------------------------------------------------
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="duplicates_ignore_biases",
     cell="find_duplicates",
-    replaces="find_duplicate_units",
+    replace={", np.asarray(b, dtype=float).reshape(-1, 1)]": "]"},
     targets=("test_duplicates_rows_and_biases",),
     expect=("compare the biases",),
     description="I compared only the rows of W and forgot the biases",
 )
-def duplicates_ignore_biases(W, b, W_next=None, tol=1e-8):
-    n = W.shape[0]
-    group_of = list(range(n))
-    for i in range(n):
-        for j in range(i):
-            same = np.max(np.abs(W[i] - W[j])) <= tol
-            if W_next is not None:
-                same = same and np.max(np.abs(W_next[:, i] - W_next[:, j])) <= tol
-            if same:
-                group_of[i] = group_of[j]
-                break
-    groups = {}
-    for i, g in enumerate(group_of):
-        groups.setdefault(g, []).append(i)
-    return [members for members in groups.values() if len(members) >= 2]
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="duplicates_ignore_next_layer",
     cell="find_duplicates",
-    replaces="find_duplicate_units",
+    replace={"    if W_next is not None:\n        units.append(np.asarray(W_next, dtype=float).T)\n": ""},
     targets=("test_duplicates_next_layer",),
     expect=("ignored W_next",),
     description="I never looked at W_next, the outgoing weights",
 )
-def duplicates_ignore_next_layer(W, b, W_next=None, tol=1e-8):
-    U = np.hstack([W, b])
-    n = U.shape[0]
-    group_of = list(range(n))
-    for i in range(n):
-        for j in range(i):
-            if np.max(np.abs(U[i] - U[j])) <= tol:
-                group_of[i] = group_of[j]
-                break
-    groups = {}
-    for i, g in enumerate(group_of):
-        groups.setdefault(g, []).append(i)
-    return [members for members in groups.values() if len(members) >= 2]
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="duplicates_compare_columns",
     cell="find_duplicates",
-    replaces="find_duplicate_units",
+    replace={"U = np.hstack(units)": "U = np.asarray(W, dtype=float).T"},
     targets=("test_duplicates_rows_and_biases",),
     expect=("columns of W",),
     description="I compared the columns of W, as if a unit were a column",
 )
-def duplicates_compare_columns(W, b, W_next=None, tol=1e-8):
-    U = W.T
-    n = U.shape[0]
-    group_of = list(range(n))
-    for i in range(n):
-        for j in range(i):
-            if np.max(np.abs(U[i] - U[j])) <= tol:
-                group_of[i] = group_of[j]
-                break
-    groups = {}
-    for i, g in enumerate(group_of):
-        groups.setdefault(g, []).append(i)
-    return [members for members in groups.values() if len(members) >= 2]
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="duplicates_exact_equality",
     cell="find_duplicates",
-    replaces="find_duplicate_units",
+    replace={"np.max(np.abs(U[i] - U[j])) <= tol": "np.array_equal(U[i], U[j])"},
     targets=("test_duplicates_tolerance",),
     expect=("exact equality",),
     description="I compared units with == and ignored tol",
 )
-def duplicates_exact_equality(W, b, W_next=None, tol=1e-8):
-    parts = [W, b] if W_next is None else [W, b, W_next.T]
-    U = np.hstack(parts)
-    n = U.shape[0]
-    group_of = list(range(n))
-    for i in range(n):
-        for j in range(i):
-            if np.array_equal(U[i], U[j]):
-                group_of[i] = group_of[j]
-                break
-    groups = {}
-    for i, g in enumerate(group_of):
-        groups.setdefault(g, []).append(i)
-    return [members for members in groups.values() if len(members) >= 2]
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="duplicates_allclose_default_rtol",
     cell="find_duplicates",
-    replaces="find_duplicate_units",
+    replace={"np.max(np.abs(U[i] - U[j])) <= tol": "np.allclose(U[i], U[j], atol=tol)"},
     targets=("test_duplicates_tolerance",),
     expect=("np.allclose",),
     description="I used np.allclose(a, c, atol=tol), which also allows a relative difference of 1e-5",
 )
-def duplicates_allclose_default_rtol(W, b, W_next=None, tol=1e-8):
-    parts = [W, b] if W_next is None else [W, b, W_next.T]
-    U = np.hstack(parts)
-    n = U.shape[0]
-    group_of = list(range(n))
-    for i in range(n):
-        for j in range(i):
-            if np.allclose(U[i], U[j], atol=tol):
-                group_of[i] = group_of[j]
-                break
-    groups = {}
-    for i, g in enumerate(group_of):
-        groups.setdefault(g, []).append(i)
-    return [members for members in groups.values() if len(members) >= 2]
 
-
-@MUTANTS.function(
+MUTANTS.edit(
+    name="duplicates_keep_singletons",
     cell="find_duplicates",
-    replaces="find_duplicate_units",
+    replace={"return [members for members in groups.values() if len(members) >= 2]": "return list(groups.values())"},
     targets=("test_duplicates_rows_and_biases",),
     expect=("no twin",),
     description="I returned every unit's group, also the units that have no twin",
 )
-def duplicates_keep_singletons(W, b, W_next=None, tol=1e-8):
-    parts = [W, b] if W_next is None else [W, b, W_next.T]
-    U = np.hstack(parts)
-    n = U.shape[0]
-    group_of = list(range(n))
-    for i in range(n):
-        for j in range(i):
-            if np.max(np.abs(U[i] - U[j])) <= tol:
-                group_of[i] = group_of[j]
-                break
-    groups = {}
-    for i, g in enumerate(group_of):
-        groups.setdefault(g, []).append(i)
-    return list(groups.values())
 
 
 @MUTANTS.function(
@@ -669,27 +462,21 @@ def duplicates_pairs_not_groups(W, b, W_next=None, tol=1e-8):
     return pairs
 
 
-@MUTANTS.function(
+MUTANTS.edit(
+    name="duplicates_first_earlier_match",
     cell="find_duplicates",
-    replaces="find_duplicate_units",
+    replace=[
+        ("group_of[i] != group_of[j] and np.max", "np.max"),
+        (
+            "                keep, merged = min(group_of[i], group_of[j]), max(group_of[i], group_of[j])\n"
+            "                group_of = [keep if g == merged else g for g in group_of]  # join the two groups\n",
+            "                group_of[i] = group_of[j]\n                break\n",
+        ),
+    ],
     targets=("test_duplicates_chains",),
     expect=("depend on how the units are numbered",),
     description="I put each unit in the group of the first earlier unit within tol",
 )
-def duplicates_first_earlier_match(W, b, W_next=None, tol=1e-8):
-    parts = [W, b] if W_next is None else [W, b, W_next.T]
-    U = np.hstack(parts)
-    n = U.shape[0]
-    group_of = list(range(n))
-    for i in range(n):
-        for j in range(i):
-            if np.max(np.abs(U[i] - U[j])) <= tol:
-                group_of[i] = group_of[j]
-                break
-    groups = {}
-    for i, g in enumerate(group_of):
-        groups.setdefault(g, []).append(i)
-    return [members for members in groups.values() if len(members) >= 2]
 
 
 @MUTANTS.function(
