@@ -3,7 +3,8 @@
 The pipeline is nbgrader's own list of steps (its `Autograde` converter's sanitize + autograde preprocessors), with
 these substitutions: `RestoreCells` for OverwriteCells (flags and missing test cells restored, every change
 reported), a batch execution step for the Execute preprocessor, and for the steps that use the gradebook, versions
-that share one session and one read of the source cells per run (`grader.steps`: same rules, same rows)::
+that share one session and one read of the source cells per run (`grader.steps`; the steps are nbgrader's code in
+`grader.nbgrader_adapter`: same rules, same rows)::
 
     ClearOutput, DeduplicateIds, SharedKernelspec, RestoreCells, CheckMetadata,       <- sanitize
     EXECUTE                                                                           <- any Executor
@@ -31,7 +32,6 @@ started again, grades only what was not finished.
 from __future__ import annotations
 
 import contextlib
-import shutil
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -44,14 +44,16 @@ from nbconvert.exporters.exporter import ResourcesDict
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import ClearOutput, DeduplicateIds, Execute, IgnorePattern, LimitOutput
-from nbgrader.utils import find_all_files, rmtree, setenv
+from nbgrader.utils import setenv
 
-from grader.course import DEFAULT_COURSE, Course, ensure_alembic_on_path, nbgrader_logger, open_course, quiet_sqlalchemy
+from grader import nbgrader_adapter
+from grader.course import DEFAULT_COURSE, Course, ensure_alembic_on_path, nbgrader_logger, open_course
 from grader.engine import DEFAULT_EXECUTOR, grading_executor
 from grader.engine.base import Executor
 from grader.engine.jobs import GRADING_ENV, Job, JobResult, Limits
 from grader.errors import GraderError, UsageError
 from grader.grading import ASSIGNMENT_VARIABLE, COURSE_VARIABLE, assignment_dir
+from grader.nbgrader_adapter import CheckMetadata, LatePenalties, SaveScores, SharedKernelspec
 from grader.outcomes import cell_name, mark_not_run, stop_message
 from grader.records import (
     FAILED,
@@ -64,7 +66,7 @@ from grader.records import (
     save_record,
 )
 from grader.restore import RestoreCells
-from grader.steps import RUN_KEY, CheckMetadata, LatePenalties, RunGradebook, SaveScores, SharedKernelspec
+from grader.steps import RunGradebook
 from grader.verdicts import apply_verdicts
 
 EXECUTE = "execute"
@@ -239,24 +241,9 @@ class _Grading:
         return nb
 
     def _resources(self, student: str, notebook: str, dest: Path) -> ResourcesDict:
-        """What nbgrader's converter hands its steps for one notebook (nbconvert's ResourcesDict: missing keys are
-        None), with the run's shared gradebook (`grader.steps.RUN_KEY`)."""
-        resources, metadata = ResourcesDict(), ResourcesDict()
-        metadata.update(name=notebook, path=str(dest))
-        resources.update(
-            unique_key=notebook,
-            output_files_dir=f"{notebook}_files",
-            output_extension=".ipynb",
-            metadata=metadata,
-            nbgrader={
-                "student": student,
-                "assignment": self.assignment,
-                "notebook": notebook,
-                "db_url": self.ctx.db_url,
-                RUN_KEY: self.run,
-            },
-        )
-        return resources
+        """What nbgrader's converter hands its steps for one notebook, with the run's shared gradebook."""
+        return nbgrader_adapter.notebook_resources(student=student, assignment=self.assignment, notebook=notebook,
+                                                   dest=dest, db_url=self.ctx.db_url, run=self.run)
 
     # -- the batch -------------------------------------------------------------------------------------------
 
@@ -343,32 +330,8 @@ class _Grading:
         """nbgrader's Autograde.init_assignment, then the sanitize steps for each notebook."""
         ctx, assignment, student, dest = self.ctx, self.assignment, state.student, state.dest
         record_path(ctx, assignment, student).unlink(missing_ok=True)
-        if dest.exists():
-            rmtree(str(dest))
-        dest.mkdir(parents=True)
-        ignore = list(ctx.coursedir.ignore)
-        for path in find_all_files(str(src), [*ignore, "*.ipynb"]):
-            target = dest / Path(path).relative_to(src)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, target, follow_symlinks=False)
-
-        timestamp = ctx.coursedir.get_existing_timestamp(str(src))
-        gb = self.run.gb
-        with quiet_sqlalchemy():
-            gb.update_or_create_student(student)
-            if timestamp:
-                gb.update_or_create_submission(assignment, student, timestamp=timestamp)
-            else:
-                gb.update_or_create_submission(assignment, student)
+        nbgrader_adapter.init_assignment(ctx, self.run.gb, assignment=assignment, student=student, src=src, dest=dest)
         expected = list(self.run.source.notebooks)
-
-        source = ctx.source_dir(assignment)
-        excluded = {str(source / x) for x in ctx.config.Autograde.get("exclude_overwriting", {}).get(assignment, [])}
-        for path in sorted(set(find_all_files(str(source), [*ignore, "*.ipynb"])) - excluded):
-            target = dest / Path(path).relative_to(source)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.unlink(missing_ok=True)
-            shutil.copy(path, target, follow_symlinks=False)
 
         submitted = {p.stem: p for p in sorted(src.glob("*.ipynb"))}
         for name in sorted(set(submitted) - set(expected)):
@@ -448,15 +411,8 @@ class _Grading:
         notebooks = list(notebooks)
         if not notebooks:
             return
-        gb = self.run.gb
         for name in notebooks:
-            try:
-                submission = gb.find_submission_notebook(name, self.assignment, student)
-            except MissingEntry:
-                continue
-            for grade in submission.grades:
-                grade.auto_score = 0
-                grade.needs_manual_grade = False
+            nbgrader_adapter.zero_scores(self.run.gb, assignment=self.assignment, student=student, notebook=name)
         self.run.commit()
 
     def _totals(self, student: str) -> tuple[float, float]:

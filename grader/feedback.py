@@ -25,6 +25,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
+from grader import nbgrader_adapter
 from grader.course import DEFAULT_COURSE, open_course
 from grader.errors import UsageError
 from grader.grades import ANSI, NOT_SUBMITTED, CellGrade, SubmissionGrade, autograded_notebook, read_grades
@@ -127,7 +128,7 @@ def _public(cell: nbformat.NotebookNode, hider: ClearHiddenTests) -> tuple[str, 
     """A test cell's source without its hidden region, and how many hidden lines were cut."""
     probe = nbformat.v4.new_code_cell(cell.source)
     try:
-        hider._remove_hidden_test_region(probe)
+        nbgrader_adapter.remove_hidden_tests(probe, hider)
     except RuntimeError:  # unbalanced delimiters: show nothing of it
         return "", len(cell.source.splitlines())
     inside, hidden = False, 0

@@ -1,30 +1,20 @@
-"""The autograde steps that touch the gradebook, sharing one session and one read of the source cells per run.
+"""What the gradebook steps of an autograde run share: one gradebook session, and the source cells read once.
 
 nbgrader's OverwriteKernelspec, OverwriteCells, SaveAutoGrades and AssignLatePenalties each open the gradebook for
-every notebook and query it cell by cell, SaveAutoGrades commits after every cell, and CheckCellMetadata re-checks
-its JSON schema for every cell: together about 200 ms a submission here, more than the engine needs to run a light
-notebook. The steps below apply the same rules and write the same rows, but take a `RunGradebook` from
-``resources["nbgrader"]["run"]``: one session for the whole run, the assignment's source cells read once into
-plain data (`SourceIndex`, which answers the lookups `OverwriteCells` makes); they never commit: the run commits once
-per notebook, after its last step. Without a ``run`` in the resources each step behaves exactly as nbgrader's (it
-opens its own gradebook and commits).
+every notebook and query it cell by cell, and SaveAutoGrades commits after every cell: together about 200 ms a
+submission here, more than the engine needs to run a light notebook. The versions of those steps in
+`grader.nbgrader_adapter` (and `grader.restore.RestoreCells`) apply the same rules and write the same rows, but take
+the `RunGradebook` found at ``resources["nbgrader"]["run"]``: one session for the whole run, the assignment's source
+cells read once into plain data (`SourceIndex`, which answers the lookups `OverwriteCells` makes); they never commit:
+the run commits once per notebook, after its last step.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import fastjsonschema
-import jsonschema
-from nbformat.notebooknode import NotebookNode
-from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.nbgraderformat import MetadataValidator, ValidationError
-from nbgrader.nbgraderformat.common import BaseMetadataValidator
-from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, OverwriteKernelspec, SaveAutoGrades
-from nbgrader.preprocessors.base import NbGraderPreprocessor
 
 RUN_KEY = "run"
 """Where a step finds the run's `RunGradebook`: ``resources["nbgrader"][RUN_KEY]``."""
@@ -149,143 +139,11 @@ class RunGradebook:
         self.close()
 
 
-def run_of(resources: dict[str, Any]) -> RunGradebook | None:
-    """The `RunGradebook` a pipeline put in the resources, if any."""
-    return (resources.get("nbgrader") or {}).get(RUN_KEY)
-
-
-# -- the steps ------------------------------------------------------------------------------------------------
-
-def _bind(step: Any, resources: dict[str, Any]) -> RunGradebook | None:
-    """Give a gradebook step the ids of the notebook and the run's session, as nbgrader's own ``preprocess`` sets
-    them up before its cells; None (nothing set) when the resources carry no run."""
-    run = run_of(resources)
-    if run is not None:
-        meta = resources["nbgrader"]
-        step.notebook_id, step.assignment_id, step.student_id = meta["notebook"], meta["assignment"], meta["student"]
-        step.gradebook = run.gb
+def run_of(resources: dict[str, Any]) -> RunGradebook:
+    """The `RunGradebook` a pipeline put in the resources; ValueError when there is none (the gradebook steps work
+    only inside a run, e.g. `grader.autograde.run`)."""
+    run = (resources.get("nbgrader") or {}).get(RUN_KEY)
+    if not isinstance(run, RunGradebook):
+        raise ValueError(f"a gradebook step needs the run's RunGradebook at resources['nbgrader'][{RUN_KEY!r}]; "
+                         f"found {type(run).__name__}")
     return run
-
-
-class SharedKernelspec(OverwriteKernelspec):
-    """OverwriteKernelspec reading the released kernelspec from the run's `SourceIndex`."""
-
-    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
-        run = run_of(resources)
-        if run is None:
-            return super().preprocess(nb, resources)
-        meta = resources["nbgrader"]
-        kernelspec = run.source.find_notebook(meta["notebook"], meta["assignment"]).kernelspec
-        if kernelspec:
-            nb.metadata["kernelspec"] = json.loads(kernelspec)
-        return nb, resources
-
-
-class SaveScores(SaveAutoGrades):
-    """SaveAutoGrades on the run's session: the notebook's Grade and Comment rows loaded in one query each and set
-    by nbgrader's rules (`_add_score`, `_add_comment`); the run commits them."""
-
-    _grades: dict[str, Any] | None = None
-    _comments: dict[str, Any] | None = None
-
-    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
-        self._grades = self._comments = None
-        run = _bind(self, resources)
-        if run is None:
-            return super().preprocess(nb, resources)
-        self._source = run.source.find_notebook(self.notebook_id, self.assignment_id)
-        submitted = run.gb.find_submission_notebook(self.notebook_id, self.assignment_id, self.student_id)
-        self._grades = {g.cell_id: g for g in submitted.grades}
-        self._comments = {c.cell_id: c for c in submitted.comments}
-        return NbGraderPreprocessor.preprocess(self, nb, resources)
-
-    def _row(self, rows: dict[str, Any], cell_id: str | None, what: str, name: str) -> Any:
-        if cell_id not in rows:
-            raise MissingEntry(f"No such {what}: {self.assignment_id}/{self.notebook_id}/{name} for {self.student_id}")
-        return rows[cell_id]
-
-    def _add_score(self, cell: NotebookNode, resources: dict[str, Any]) -> None:
-        if self._grades is None:
-            return super()._add_score(cell, resources)
-        name = cell.metadata["nbgrader"]["grade_id"]
-        grade = self._row(self._grades, self._source.grade_cell_id(name), "grade", name)
-        grade.auto_score, _ = utils.determine_grade(cell, self.log)
-        # as nbgrader: a score a grader already gave, or no automatic score, leaves the cell for manual review
-        grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
-
-    def _add_comment(self, cell: NotebookNode, resources: dict[str, Any]) -> None:
-        if self._comments is None:
-            return super()._add_comment(cell, resources)
-        name = cell.metadata["nbgrader"]["grade_id"]
-        comment = self._row(self._comments, self._source.comment_cell_id(name), "comment", name)
-        unchanged = cell.metadata.nbgrader.get("checksum", None) == utils.compute_checksum(cell)
-        comment.auto_comment = "No response." if unchanged and not utils.is_task(cell) else None
-
-
-class LatePenalties(AssignLatePenalties):
-    """AssignLatePenalties on the run's session (nbgrader's rule and plugin); the run commits it."""
-
-    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
-        run = _bind(self, resources)
-        if run is None:
-            return super().preprocess(nb, resources)
-        self.init_plugin()
-        submission = run.gb.find_submission(self.assignment_id, self.student_id)
-        notebook = run.gb.find_submission_notebook(self.notebook_id, self.assignment_id, self.student_id)
-        notebook.late_submission_penalty = None
-        if submission.total_seconds_late > 0:
-            self.log.warning("%s is %s seconds late", submission, submission.total_seconds_late)
-            penalty = self.plugin_inst.late_submission_penalty(
-                self.student_id, notebook.score, submission.total_seconds_late
-            )
-            if penalty is not None:
-                notebook.late_submission_penalty = self._check_late_penalty(notebook, penalty)
-        return nb, resources
-
-
-class _CompiledSchema(BaseMetadataValidator):
-    """nbgrader's per-cell schema check with the schema compiled once: ``jsonschema.validate`` checks the schema
-    itself and builds a validator on every call (about 0.6 ms a cell). fastjsonschema (nbformat's own validator)
-    passes sound metadata; metadata it rejects goes through jsonschema, so the error raised is nbgrader's own."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        kind = jsonschema.validators.validator_for(self.schema)
-        kind.check_schema(self.schema)
-        self._validator = kind(self.schema)
-        self._fast = fastjsonschema.compile(self.schema)
-
-    def validate_cell(self, cell: NotebookNode) -> None:
-        if "nbgrader" not in cell.metadata:
-            return
-        meta = cell.metadata["nbgrader"]
-        if meta.get("schema_version", 0) != self.schema_version:
-            return super().validate_cell(cell)  # raises nbgrader's SchemaTooOld/TooNew error
-        try:
-            self._fast(meta)
-            return
-        except fastjsonschema.JsonSchemaException:
-            pass
-        error = jsonschema.exceptions.best_match(self._validator.iter_errors(meta))
-        if error is not None:
-            raise error
-
-
-class FastMetadataValidator(MetadataValidator, _CompiledSchema):
-    """nbgrader's current MetadataValidator (its grade_id, points and cell-type rules) over `_CompiledSchema`."""
-
-
-class CheckMetadata(CheckCellMetadata):
-    """CheckCellMetadata with one `FastMetadataValidator` per process instead of one per notebook."""
-
-    _validator: FastMetadataValidator | None = None
-
-    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
-        if CheckMetadata._validator is None:
-            CheckMetadata._validator = FastMetadataValidator()
-        try:
-            CheckMetadata._validator.validate_nb(nb)
-        except ValidationError as exc:
-            self.log.error("%s", exc)
-            raise ValidationError("Notebook failed to validate; the nbgrader metadata may be corrupted.") from exc
-        return nb, resources

@@ -1,4 +1,5 @@
-"""The gradebook steps of one autograde run (grader/steps.py) against nbgrader's own: same lookups, rows, errors."""
+"""The gradebook steps of one autograde run (grader/steps.py, grader/nbgrader_adapter.py) against nbgrader's own:
+same lookups, rows, errors."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from nbgrader.nbgraderformat import MetadataValidator
 from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, SaveAutoGrades
 
 from grader.course import nbgrader_logger, open_course, quiet_sqlalchemy
-from grader.steps import RUN_KEY, CheckMetadata, FastMetadataValidator, LatePenalties, RunGradebook, SaveScores
+from grader.nbgrader_adapter import CheckMetadata, FastMetadataValidator, LatePenalties, SaveScores, SharedKernelspec
+from grader.restore import RestoreCells
+from grader.steps import RUN_KEY, RunGradebook
 from tests.grader.conftest import ASSIGNMENT, CUBE_WRONG, fill
 
 LATE = "2024-03-01 10:00:00.000000 UTC"
@@ -76,18 +79,29 @@ def test_scores_and_penalties_written_on_the_run_session_equal_nbgraders_rows(co
     assert theirs["grade explain"][2] is True  # a written answer waits for a person
 
 
-def test_steps_without_a_run_in_the_resources_are_nbgraders_own(course: Path) -> None:
-    """Does SaveScores, given no run (even after a run), open the gradebook and commit by itself as SaveAutoGrades
-    does?"""
-    for student in ("in_run", "alone"):
+def test_a_step_reused_for_another_notebook_writes_only_that_notebooks_rows(course: Path) -> None:
+    """Does one SaveScores, run on two students' notebooks in turn, keep no rows of the first for the second?"""
+    for student in ("first", "second"):
         _submit_rows(course, student, "2024-01-01 10:00:00.000000 UTC")
     step = SaveScores(config=open_course(course).config)
     with RunGradebook(open_course(course).db_url, ASSIGNMENT, "tiny") as run:
-        step(_graded(course, "in_run", cube_ran=False), _resources(course, "in_run", run))
+        step(_graded(course, "first", cube_ran=False), _resources(course, "first", run))
+        step(_graded(course, "second", cube_ran=True), _resources(course, "second", run))
         run.commit()
-    step(_graded(course, "alone", cube_ran=True), _resources(course, "alone", None))
-    assert _rows(course, "alone")["grade test_cube"][0] == 1
-    assert _rows(course, "in_run")["grade test_cube"][0] == 0
+    assert _rows(course, "first")["grade test_cube"][0] == 0
+    assert _rows(course, "second")["grade test_cube"][0] == 1
+
+
+@pytest.mark.parametrize("step", [SharedKernelspec, RestoreCells, SaveScores, LatePenalties])
+def test_a_gradebook_step_without_a_run_says_it_needs_one(course: Path, step) -> None:
+    """Is a gradebook step given no RunGradebook (there is no mode that opens its own gradebook) stopped with a
+    message naming what it needs, before it writes anything?"""
+    _submit_rows(course, "alone", "2024-01-01 10:00:00.000000 UTC")
+    before = _rows(course, "alone")
+    with pytest.raises(ValueError, match="needs the run's RunGradebook"):
+        step(config=open_course(course).config)(_graded(course, "alone", cube_ran=True),
+                                                _resources(course, "alone", None))
+    assert _rows(course, "alone") == before
 
 
 def test_the_source_index_answers_as_the_gradebook_does(course: Path) -> None:
