@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench checker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/deptry .
+
+# The students' `grader check` as a wheel of grader/ alone, without reference/ (docs/students.md).
+checker: $(STAMP)
+	$(BIN)/python -m grader.checker_wheel --dist dist
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/reference_bench.py

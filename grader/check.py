@@ -5,10 +5,14 @@ every public test cell is scored by nbgrader's own `determine_grade`. A test pas
 A test cell whose source no longer matches the checksum it was released with counts as failed: its result cannot
 be trusted (nbgrader's validate only warns). Written answers are listed but do not count. ``ok`` (exit code 0) only
 when at least one test was found and every one passed; nbgrader's ``validate`` exits 0 either way (nbgrader #1908).
+A failed test shows what the feedback shows (`grader.tracebacks`): its message and the frames of the student's own
+code behind it, never a frame of the grader or of a library.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +28,7 @@ from grader.engine.kernel import KernelExecutor
 from grader.errors import GraderError, UsageError
 from grader.grades import failure_messages
 from grader.outcomes import mark_not_run, stop_message
+from grader.tracebacks import scrub, student_frames
 
 PASSED, FAILED, MODIFIED, WRITTEN = "passed", "failed", "modified", "written"
 
@@ -38,6 +43,7 @@ class TestOutcome:
     points:     points earned (None for written answers)
     max_points: points available
     message:    why it failed (``ename: evalue``), or a note for written answers
+    frames:     the frames of the student's own code behind a failure, outside the test cell (`grader.tracebacks`)
     """
 
     name: str
@@ -45,15 +51,17 @@ class TestOutcome:
     points: float | None
     max_points: float
     message: str = ""
+    frames: list[str] = field(default_factory=list)
 
 
 @dataclass
 class CheckResult:
-    """The outcome of checking one notebook."""
+    """The outcome of checking one notebook; ``seconds``: how long the check took (wall time)."""
 
     notebook: Path
     tests: list[TestOutcome] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
     @property
     def counted(self) -> list[TestOutcome]:
@@ -80,6 +88,7 @@ def run(*, notebook: Path | str, timeout: float | None = None, executor: Executo
              parent folder, else nbgrader's 30)
     Raises UsageError when the file is missing, GraderError when it is not a readable notebook.
     """
+    started = time.perf_counter()
     path = Path(notebook).expanduser().resolve()
     if not path.is_file():
         raise UsageError(f"no such notebook: {path}")
@@ -98,20 +107,23 @@ def run(*, notebook: Path | str, timeout: float | None = None, executor: Executo
     outcome = next(iter(runner.map([job])))
     executed = nbformat.from_dict(outcome.notebook)
     result = CheckResult(path)
+    folders = [str(path.parent)]
     if outcome.status != "ok":
-        result.problems.append(f"{stop_message(executed, outcome)}; the cells after it did not run")
+        result.problems.append(scrub(f"{stop_message(executed, outcome)}; the cells after it did not run", folders))
         mark_not_run(executed, outcome)
     for cell in executed.cells:
-        outcome_of_cell = score_cell(cell)
+        outcome_of_cell = score_cell(cell, folders)
         if outcome_of_cell is not None:
             result.tests.append(outcome_of_cell)
     if not result.counted:
         result.problems.append("no autograded test cell found: is this a notebook released with nbgrader?")
+    result.seconds = time.perf_counter() - started
     return result
 
 
-def score_cell(cell: nbformat.NotebookNode) -> TestOutcome | None:
-    """Score one executed cell with nbgrader's determine_grade; None for cells that are not graded."""
+def score_cell(cell: nbformat.NotebookNode, folders: Sequence[str] = ()) -> TestOutcome | None:
+    """Score one executed cell with nbgrader's determine_grade; None for cells that are not graded. ``folders``:
+    the notebook's folder (its files are the student's code)."""
     if not utils.is_grade(cell):
         return None
     meta = cell.metadata["nbgrader"]
@@ -124,11 +136,13 @@ def score_cell(cell: nbformat.NotebookNode) -> TestOutcome | None:
         return TestOutcome(name, MODIFIED, 0.0, max_points, "this test cell was edited: restore it from the release")
     points, _ = utils.determine_grade(cell)
     points = float(points or 0.0)
-    messages = failure_messages(cell)
+    messages = failure_messages(cell, folders)
     if points >= max_points and not utils.has_failed(cell):
         return TestOutcome(name, PASSED, points, max_points)
     message = " | ".join(messages) or f"earned {points:g} of {max_points:g} points"
-    return TestOutcome(name, FAILED, points, max_points, message)
+    frames = [frame for output in cell.get("outputs", []) if output.get("output_type") == "error"
+              for frame in student_frames(output.get("traceback", []), folders, skip_cell=cell.get("execution_count"))]
+    return TestOutcome(name, FAILED, points, max_points, message, frames)
 
 
 def _config_near(path: Path) -> Config:

@@ -3,12 +3,11 @@
 `feedback` and `export` both render these; neither touches the database itself. Scores are the gradebook's own
 (``Grade.score``: the manual score when a grader gave one, else the autograder's, plus extra credit). Failure
 messages are ``ename: evalue`` of a test cell's error outputs, never its traceback or source: hidden tests stay
-hidden.
+hidden, and no path of the grading machine shows in them (`grader.tracebacks`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +17,9 @@ from nbgrader import utils
 from nbgrader.api import MissingEntry
 
 from grader.course import Course
+from grader.engine.record import student_folders
 from grader.records import load_record
-
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+from grader.tracebacks import ANSI, message, scrub
 
 NOT_SUBMITTED, GRADED, FAILED, NOT_GRADED = "not_submitted", "graded", "failed", "not_autograded"
 """Status of a submission: nothing submitted; graded; graded, but something could not be (see problems);
@@ -95,15 +94,15 @@ class SubmissionGrade:
     notebooks: list[NotebookGrade] = field(default_factory=list)
 
 
-def failure_messages(cell: nbformat.NotebookNode) -> list[str]:
-    """``ename: evalue`` of each error output of a cell (ANSI colours removed), plus any stderr text."""
+def failure_messages(cell: nbformat.NotebookNode, folders: Sequence[str] = ()) -> list[str]:
+    """``ename: evalue`` of each error output of a cell, plus any stderr text; ANSI colours removed and paths cut
+    (`grader.tracebacks.scrub`: relative inside ``folders``, the submission's folder, else to their last part)."""
     messages = []
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
-            text = f"{output.get('ename', '')}: {output.get('evalue', '')}".strip().rstrip(":")
-            messages.append(ANSI.sub("", text))
+            messages.append(message(output, folders))
         elif output.get("output_type") == "stream" and output.get("name") == "stderr":
-            messages.append(ANSI.sub("", output.get("text", "")).strip())
+            messages.append(scrub(ANSI.sub("", output.get("text", "")).strip(), folders))
     return [m for m in messages if m]
 
 
@@ -186,6 +185,7 @@ def _autograded_paths(ctx: Course, sub) -> list[Path]:  # type: ignore[no-untype
 
 def _notebook(ctx: Course, gb, assignment: str, student: str, sub_nb) -> NotebookGrade:  # type: ignore[no-untyped-def]
     executed = autograded_notebook(ctx, assignment, student, sub_nb.name)
+    folders = student_folders(str(ctx.autograded_dir(student, assignment)))
     cells_by_id = {}
     if executed is not None:
         cells_by_id = {
@@ -208,7 +208,7 @@ def _notebook(ctx: Course, gb, assignment: str, student: str, sub_nb) -> Noteboo
         text = ""
         if comment is not None:
             text = comment.manual_comment or comment.auto_comment or ""
-        messages = failure_messages(cells_by_id[g.name]) if kind == "test" and g.name in cells_by_id else []
+        messages = failure_messages(cells_by_id[g.name], folders) if kind == "test" and g.name in cells_by_id else []
         nb_grade.cells.append(
             CellGrade(
                 name=g.name,

@@ -98,16 +98,26 @@ def autograde_summary(result: AutogradeResult) -> str:
 
 
 def check_report(result: CheckResult) -> str:
+    """The table of tests, the student's own frames behind each failure, problems, the verdict and the time."""
     rows = [
         (t.name, t.status, "" if t.points is None else f"{t.points:g}/{t.max_points:g}", t.message)
         for t in result.tests
     ]
     lines = [f"{result.notebook.name}", table(("test", "result", "points", "message"), rows)] if rows else []
+    traced: dict[tuple[str, ...], list[str]] = {}  # the same frames behind several failures are shown once
+    for test in result.tests:
+        if test.frames:
+            traced.setdefault(tuple(test.frames), []).append(test.name)
+    for frames, names in traced.items():
+        lines += ["", f"{', '.join(names)} failed in your code:"]
+        lines += ["    " + line for frame in frames for line in frame.splitlines()]
+    if traced:
+        lines += ["(Cell In[N] is the N-th code cell that ran, from the top; empty cells do not count)", ""]
     lines.extend(f"problem: {p}" for p in result.problems)
     passed = sum(t.status == "passed" for t in result.counted)
     verdict = "all public tests pass" if result.ok else "NOT all public tests pass"
     lines.append(f"{passed}/{len(result.counted)} tests passed, {result.points:g}/{result.max_points:g} points: "
-                 f"{verdict}")
+                 f"{verdict} (checked in {result.seconds:.1f} s)")
     return "\n".join(lines)
 
 

@@ -10,25 +10,33 @@ It is not sandboxed: the kernel runs with the grader's rights, only the two time
 job without its own ``env`` gets the grader's environment reduced to the allow-list of `grader.engine.sandbox`
 (docs/security.md says what that leaves open). For a course with hidden checks, the course's judge runs them, as
 for the fork engine (`grader.judge`), and the result carries its verdicts.
+
+The kernel's channels are encrypted (CurveZMQ) when its kernelspec supports it, as ipykernel's does, which is also
+what silences its warning about plain TCP; its own stderr (its log, not the notebook's: ipykernel sends that as
+outputs) goes to a temporary file, not to the grader's terminal, and a kernel that dies or cannot start has its last
+line there added to the job's message. The notebook's outputs are nbgrader's, tracebacks included.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import math
 import os
+import re
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Any
+from typing import IO, Any
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
-from traitlets import Dict
+from traitlets import Dict, TraitError
 
 from grader.engine.base import Executor
 from grader.engine.child import should_run
@@ -37,17 +45,23 @@ from grader.engine.record import load_notebook
 from grader.engine.sandbox import scrub_env
 from grader.grading import EngineSettings
 from grader.judge.host import Judge
+from grader.tracebacks import ANSI
 
 STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
+KERNEL_LOG = re.compile(r"^\[\w+\] (?:DEBUG|INFO|WARNING) \| ")
+"""A routine line of a kernel's own log (``[IPKernelApp] WARNING | ...``): not why it died."""
+LAST_WORDS_BYTES = 4096
 
 
 class _Execute(Execute):
-    """nbgrader's Execute, starting its kernel with the job's environment and noting which cells ran."""
+    """nbgrader's Execute, starting its kernel with the job's environment, encrypted channels where the kernel
+    supports them and its stderr into ``kernel_stderr``, and noting which cells ran."""
 
     kernel_env = Dict(allow_none=True, default_value=None)
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, kernel_stderr: IO[bytes] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.kernel_stderr = kernel_stderr
         self.runs: list[CellRun] = []
         self.running: int | None = None
         self.running_since = 0.0
@@ -56,6 +70,10 @@ class _Execute(Execute):
     async def async_start_new_kernel(self, **kwargs: Any) -> None:
         if self.kernel_env is not None:
             kwargs.setdefault("env", dict(self.kernel_env))
+        kwargs.setdefault("stderr", self.kernel_stderr)
+        if self.km is not None and self.km.has_trait("transport_encryption"):
+            with contextlib.suppress(TraitError):  # TraitError: this pyzmq has no CurveZMQ, so plain TCP
+                self.km.transport_encryption = "auto"  # Curve keys for kernels whose spec declares support
         await super().async_start_new_kernel(**kwargs)
 
     start_new_kernel = run_sync(async_start_new_kernel)
@@ -95,13 +113,27 @@ def run_kernel_job(job: Job, kernel_name: str = "", judge: Judge | None = None) 
     return dataclasses.replace(result, verdicts=judge.finish(token, expected))
 
 
+def last_words(stderr: IO[bytes]) -> str:
+    """The last line a kernel wrote to its stderr that is not a routine line of its log ("" when none)."""
+    stderr.seek(0, os.SEEK_END)
+    stderr.seek(max(0, stderr.tell() - LAST_WORDS_BYTES))
+    lines = [ANSI.sub("", line).strip() for line in stderr.read().decode(errors="replace").splitlines()]
+    lines = [line for line in lines if line and not KERNEL_LOG.match(line)]
+    return lines[-1][:300] if lines else ""
+
+
 def _run_kernel_job(job: Job, kernel_name: str = "") -> JobResult:
+    with tempfile.TemporaryFile() as kernel_stderr:  # the kernel's own stderr: read if it dies
+        return _run_in_kernel(job, kernel_name, kernel_stderr)
+
+
+def _run_in_kernel(job: Job, kernel_name: str, kernel_stderr: IO[bytes]) -> JobResult:
     started = time.perf_counter()
     notebook = load_notebook(job.notebook)
     limits = job.limits
     env = job.environment(scrub_env(os.environ))  # no tokens or credentials for the kernel
     client = _Execute(timeout=None if limits.cell_timeout is None else math.ceil(limits.cell_timeout),
-                      iopub_timeout=math.ceil(limits.interrupt_grace), kernel_env=env)
+                      iopub_timeout=math.ceil(limits.interrupt_grace), kernel_env=env, kernel_stderr=kernel_stderr)
     if kernel_name:
         client.kernel_name = kernel_name
     expired = threading.Event()
@@ -134,6 +166,7 @@ def _run_kernel_job(job: Job, kernel_name: str = "") -> JobResult:
     finally:
         if timer is not None:
             timer.cancel()
+        words = last_words(kernel_stderr) if status != "ok" else ""
     runs = list(client.runs)
     stopped = None
     if status != "ok" and client.running is not None:
@@ -141,6 +174,8 @@ def _run_kernel_job(job: Job, kernel_name: str = "") -> JobResult:
         message = f"{message} during cell {stopped}"
         runs.append(CellRun(stopped, time.perf_counter() - client.running_since,
                             "timeout" if status == "timeout" else "died"))
+    if words:
+        message = f"{message} (the kernel's last words: {words})"
     last = max((run.index for run in runs), default=-1)
     not_run = tuple(i for i, cell in enumerate(notebook.cells) if should_run(cell) and i > last)
     return JobResult(id=job.id, notebook=notebook, status=status, message=message, cells=tuple(runs),

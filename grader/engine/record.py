@@ -7,12 +7,17 @@ nbgrader ``Execute`` preprocessor (an nbclient ``NotebookClient``) and its ``on_
 recorded by the very code nbgrader runs; nothing here re-implements them.
 
 Events come from student-controlled processes: each is checked, and a malformed one ends the job as an error.
+The tracebacks the process printed are cleaned here, on the grader's side, when the job ends (`grader.tracebacks`):
+only the student's frames are kept, so no frame of the grader, the judge or any library, and no path of the
+grading machine, reaches the autograded notebook.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime
+import os
+import posixpath
 import signal
 from typing import Any
 
@@ -24,6 +29,8 @@ from nbgrader.preprocessors import Execute
 
 from grader.engine.child import should_run
 from grader.engine.jobs import CellRun, Job, JobResult, Status
+from grader.engine.sandbox import NOTEBOOK_HOME
+from grader.tracebacks import clean_notebook
 
 IOPUB_TYPES = frozenset({"status", "execute_input", "stream", "display_data", "update_display_data",
                          "execute_result", "error", "clear_output"})
@@ -60,6 +67,13 @@ def _describe_exit(event: dict[str, Any]) -> str:
             name = f"signal {event['signal']}"
         return f"was killed by {name}"
     return f"exited with code {event.get('code')}"
+
+
+def student_folders(cwd: str) -> tuple[str, ...]:
+    """A job's folder as the notebook's own code may have named it: the folder itself, or its copy in the sandbox's
+    home (which IPython writes ``~/<name>``, the sandbox's home being the notebook's)."""
+    name = os.path.basename(os.path.normpath(cwd))
+    return cwd, posixpath.join(NOTEBOOK_HOME, name), f"~/{name}"
 
 
 class NotebookRecorder:
@@ -186,6 +200,7 @@ class NotebookRecorder:
         stopped = None if status == "ok" else (self.current if self.current is not None else self.exit_cell)
         if self.current is not None:
             self._abort_cell(status, exit_event.get("time"))
+        clean_notebook(self.nb, student_folders(self.job.cwd))
         not_run = tuple(i for i, cell in enumerate(self.nb.cells) if should_run(cell) and i > self.last_started)
         return JobResult(id=self.job.id, notebook=self.nb, status=status, message=message, cells=tuple(self.runs),
                          not_run=not_run, stopped=stopped, wall_seconds=wall_seconds, notes=tuple(self.notes))

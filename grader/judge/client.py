@@ -6,7 +6,9 @@ the arguments the judge chose, quietly (warnings and stderr swallowed, as a chec
 returned or raised, with the arrays and generators it changed in place. A callable of the judge's (a recording
 ``f``, an init function) arrives as a stub whose calls the judge serves. A failed verdict is raised here as the
 exception the check raised (``AssertionError`` and its message), so the test cell fails as it would in-process;
-the grade does not depend on it, since the judge keeps its own record.
+the grade does not depend on it, since the judge keeps its own record. When the verdict names an exception the
+student's code raised during the check, it is raised *from* that exception, so the traceback shows the student's
+own frame and line (`grader.tracebacks` keeps those and drops this module's).
 
 A ``KeyboardInterrupt`` or ``SystemExit`` (a cell's time limit) stops the check wherever it comes, in the student's
 code or while the client waits: the judge is told (``abort``), records the check as failed, and acknowledges
@@ -62,6 +64,8 @@ class Client:
         self.busy = False
         self.aborted = False
         """A check was cut short (an interrupt): the judge's acknowledgment is awaited before the next one."""
+        self.raised: Exception | None = None
+        """What the student's code last raised during the current check."""
 
     # -- the wire ---------------------------------------------------------------------------------------------
 
@@ -112,7 +116,7 @@ class Client:
         """Have the judge run check ``name`` on ``values``; raise what it raised when it fails."""
         if self.busy:
             raise RuntimeError("hidden.check cannot be called while a check runs")
-        self.busy = True
+        self.busy, self.raised = True, None
         try:
             if self.aborted:
                 self._resync()
@@ -127,8 +131,12 @@ class Client:
             raise
         finally:
             self.busy = False
+            cause, self.raised = self.raised, None
         if not verdict.get("ok"):
-            raise _exception(verdict.get("ename"), verdict.get("message"))
+            error = _exception(verdict.get("ename"), verdict.get("message"))
+            if cause is not None and type(cause).__name__ in str(verdict.get("message")):
+                raise error from cause  # the student's frames come first in the traceback
+            raise error
 
     def _resync(self) -> None:
         """After a check cut short: drop what the judge sent for it (a call, a verdict) up to its acknowledgment."""
@@ -160,6 +168,7 @@ class Client:
             with quiet():
                 value = self.objects[target](*args, **kwargs)
         except Exception as exc:  # the student's code raised: the check says so, as call_student does
+            self.raised = exc
             data, out = self._encode(wire.changed(taken))
             wire.send(self.sock, {"op": "raise", "id": number, "type": type(exc).__name__, "message": _text(exc),
                                   "back": data, "global_random": _global_state() != global_state}, out)

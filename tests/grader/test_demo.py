@@ -4,8 +4,10 @@ keeps, and print the grade table? (How long it takes is measured, not asserted: 
 from __future__ import annotations
 
 import csv
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -83,3 +85,9 @@ def test_grader_demo_on_the_shipped_course_prints_the_grade_table(tmp_path: Path
         assert any(line.startswith(f"{student} ") for line in out.splitlines()), student
     assert f"everything is in {tmp_path / 'demo'}" in out
     assert (tmp_path / "demo" / "exports" / "grades.csv").is_file()
+    pages = sorted((tmp_path / "demo" / "course" / "feedback").rglob("*.html"))
+    assert len(pages) == len(demo.ROSTER) * len(assignments)
+    for page in pages:  # blank releases and mistakes fail inside checks: nothing of the grader shows for it
+        text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+        assert "grader/" not in text and str(tmp_path) not in text and "/home/student" not in text, page
+        assert not re.search(r"(?<![\w.~/-])~?/(?:[\w.@+-]+/)+[\w.@+-]+", text), page

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from markupsafe import Markup
 from nbgrader.api import Gradebook
 
 from grader import autograde, feedback
 from grader.course import quiet_sqlalchemy
 from grader.errors import UsageError
+from grader.grades import CellGrade
 from tests.grader.conftest import (
     ASSIGNMENT,
     HIDDEN_LINES,
@@ -108,8 +110,6 @@ def test_hidden_lines_are_found_and_redacted_from_any_output(course: Path) -> No
     """Is an output line quoting hidden test code replaced by a notice (e.g. a printed traceback)?"""
     from nbgrader.preprocessors import ClearHiddenTests
 
-    from grader.grades import CellGrade
-
     nb = nbformat.read(course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
     hider = ClearHiddenTests()
     assert feedback.hidden_lines(nb, hider) == set(HIDDEN_LINES)
@@ -123,3 +123,32 @@ def test_hidden_lines_are_found_and_redacted_from_any_output(course: Path) -> No
     assert feedback.REDACTED in rendered and "fine" in rendered
     test_block = next(b for b in blocks if b.kind == "test")
     assert test_block.hidden == len(HIDDEN_LINES)
+
+
+def test_the_summary_lists_failed_cells_first_each_linked_to_its_cell() -> None:
+    """Is the summary failed, then waiting for a grader, then passed (notebook order within each), every line linked
+    to its cell, or to the list of graded cells missing from the notebook?"""
+    passed, failed = CellGrade("t1", "test", 1.0, 1.0), CellGrade("t2", "test", 0.0, 2.0)
+    pending = CellGrade("q", "written", 0.0, 1.0, needs_manual_grade=True)
+    missing = CellGrade("t3", "test", 0.0, 1.0)
+    blocks = [feedback.Block("test", Markup(""), grade=g) for g in (passed, pending, failed)]
+    lines = [(line.grade.name, line.state, line.anchor) for line in feedback.summary(blocks, [missing])]
+    assert lines == [("t2", "failed", "cell-t2"), ("t3", "failed", feedback.NOT_FOUND), ("q", "pending", "cell-q"),
+                     ("t1", "passed", "cell-t1")]
+
+
+def test_notebook_headings_nest_under_the_page_and_figures_name_their_cell() -> None:
+    """Does a notebook's ``#`` become h3 (under the page's h1 and h2), a jump to ``###`` go one level only, a test's
+    heading sit one level under the heading before it, and a figure's alt text name the cell it comes from?"""
+    from nbgrader.preprocessors import ClearHiddenTests
+
+    plot = nbformat.v4.new_code_cell("plt.plot([0, 1])")
+    plot.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="})]
+    test = nbformat.v4.new_code_cell("assert True")
+    test.metadata["nbgrader"] = {"schema_version": 3, "grade": True, "solution": False, "locked": True,
+                                 "grade_id": "t", "points": 1}
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title\n### Exercise 1"), plot, test])
+    blocks = feedback.blocks(nb, {"t": CellGrade("t", "test", 1.0, 1.0)}, ClearHiddenTests())
+    assert re.findall(r"<h(\d)>", str(blocks[0].body)) == ["3", "4"]
+    assert blocks[2].kind == "test" and blocks[2].level == 5
+    assert str(blocks[1].outputs[0]).startswith('<img alt="figure from cell 2" src="data:image/png;base64,')
