@@ -27,6 +27,7 @@ import nbformat
 
 from grader import autograde, export, feedback, release
 from grader.autograde import AutogradeResult, Progress
+from grader.cells import grade_id, is_solution_cell
 from grader.course import EMBEDDED_COURSE, Course, open_course, scratch_copy
 from grader.engine import DEFAULT_EXECUTOR, grading_executor
 from grader.grades import NOT_SUBMITTED, SubmissionGrade, read_grades
@@ -35,7 +36,6 @@ from grader.mutants import Mutant
 from grader.release import ReleaseResult
 from grader.submissions import (
     blank_submission,
-    is_solution_cell,
     mutant_submission,
     solution_submission,
     write_submission,
@@ -170,7 +170,7 @@ def submit_class(
     releases = sorted(course.release_dir(assignment).glob("*.ipynb"))
     notebooks = {p.stem: (nbformat.read(p, as_version=4),
                           nbformat.read(course.source_dir(assignment) / p.name, as_version=4)) for p in releases}
-    cells = {_grade_id(c) for _, source in notebooks.values() for c in source.cells if is_solution_cell(c)}
+    cells = {grade_id(c) for _, source in notebooks.values() for c in source.cells if is_solution_cell(c)}
     usable = [m for m in mistakes if m.cell in cells]  # a mutant of a cell the notebooks lack is validate's business
     made = []
     for student, role in sorted(assign_roles(usable, roster, shift).items()):
@@ -178,7 +178,7 @@ def submit_class(
         for name, (released, source) in notebooks.items():
             if role == BLANK:
                 nb = blank_submission(released)
-            elif isinstance(role, Mutant) and any(_grade_id(c) == role.cell for c in source.cells):
+            elif isinstance(role, Mutant) and any(grade_id(c) == role.cell for c in source.cells):
                 nb = mutant_submission(released, source, role, name=f"{name}.ipynb")
             else:
                 nb = solution_submission(released, source, name=f"{name}.ipynb")
@@ -207,10 +207,6 @@ def export_all(course: Course, folder: Path) -> dict[str, list[Path]]:
         if g.status != NOT_SUBMITTED
     ]
     return written
-
-
-def _grade_id(cell: nbformat.NotebookNode) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def _kinds(made: Sequence[DemoSubmission]) -> str:

@@ -27,7 +27,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from grader import markdown, nbgrader_adapter, tracebacks
+from grader import cells, markdown, nbgrader_adapter, tracebacks
 from grader.course import DEFAULT_COURSE, open_course
 from grader.engine.record import student_folders
 from grader.errors import UsageError
@@ -251,7 +251,7 @@ def blocks(nb: nbformat.NotebookNode, grades: dict[str, CellGrade], hider: Clear
     outline = markdown.Outline(top=NOTEBOOK_TOP)
     out = []
     for position, cell in enumerate(nb.cells, start=1):
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        grade_id = cells.grade_id(cell)
         grade = grades.get(grade_id) if grade_id and (utils.is_grade(cell) or utils.is_task(cell)) else None
         is_test = grade is not None and grade.kind == "test"
         level = outline.below()  # the heading of a test or answer, if this cell is one

@@ -16,6 +16,7 @@ import nbformat
 from nbgrader import utils
 from nbgrader.api import MissingEntry
 
+from grader.cells import by_grade_id
 from grader.course import Course
 from grader.engine.record import student_folders
 from grader.records import load_record
@@ -188,11 +189,7 @@ def _notebook(ctx: Course, gb, assignment: str, student: str, sub_nb) -> Noteboo
     folders = student_folders(str(ctx.autograded_dir(student, assignment)))
     cells_by_id = {}
     if executed is not None:
-        cells_by_id = {
-            c.metadata["nbgrader"]["grade_id"]: c
-            for c in executed.cells
-            if utils.is_grade(c) and "grade_id" in c.metadata.get("nbgrader", {})
-        }
+        cells_by_id = by_grade_id(c for c in executed.cells if utils.is_grade(c))
     order = [c.name for c in sub_nb.notebook.source_cells]
     grades = sorted(sub_nb.grades, key=lambda g: order.index(g.name) if g.name in order else len(order))
     nb_grade = NotebookGrade(

@@ -48,6 +48,7 @@ from nbgrader.preprocessors import (
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 from nbgrader.utils import find_all_files, rmtree
 
+from grader import cells
 from grader.course import Course, quiet_sqlalchemy
 from grader.steps import RUN_KEY, RunGradebook, SourceNotebook, run_of
 
@@ -315,7 +316,7 @@ class OverwriteCellsFromSource(OverwriteCells):
         """Called for each missing grade cell (``task`` False) or task cell put back."""
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, cell_index: int) -> tuple[NotebookNode, dict]:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        grade_id = cells.grade_id(cell)
         if grade_id is None or grade_id not in self.source_notebook().by_name:
             return super().preprocess_cell(cell, resources, cell_index)  # nbgrader drops an unknown grade_id
         before = self.before_overwrite(cell, grade_id)
@@ -333,7 +334,7 @@ class OverwriteCellsFromSource(OverwriteCells):
         order = [c.name for c in source_nb.source_cells]
         solution_ids = {c.name for c in source_nb.solution_cells}
         for grade_cell in source_nb.grade_cells:
-            name, where = grade_cell.name, _positions(nb)
+            name, where = grade_cell.name, cells.positions(nb.cells)
             if name in where or name not in source_nb.by_name:
                 continue
             before = [n for n in order[: order.index(name)] if n in where]
@@ -347,7 +348,7 @@ class OverwriteCellsFromSource(OverwriteCells):
     def add_missing_task_cells(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         """Append missing task cells at the end, as nbgrader does (without its KeyError on emptied metadata)."""
         source_nb = self.source_notebook()
-        present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
+        present = {cells.grade_id(c) for c in nb.cells}
         for task_cell in source_nb.task_cells:
             name = task_cell.name
             if name not in present and name in source_nb.by_name:
@@ -356,14 +357,6 @@ class OverwriteCellsFromSource(OverwriteCells):
                 self.cell_added(name, task=True)
         return nb, resources
 
-
-def _positions(nb: NotebookNode) -> dict[str, int]:
-    """grade_id -> index of the cells of ``nb`` that have one."""
-    return {
-        c.metadata["nbgrader"]["grade_id"]: i
-        for i, c in enumerate(nb.cells)
-        if "nbgrader" in c.metadata and "grade_id" in c.metadata["nbgrader"]
-    }
 
 
 def _with_id(nb: NotebookNode, cell: NotebookNode, name: str) -> NotebookNode:

@@ -8,8 +8,8 @@ import re
 
 import nbformat
 
+from grader.cells import grade_id
 from grader.engine.jobs import JobResult
-from grader.submissions import grade_id
 
 STOPPED = "ExecutionStopped"
 """ename of the error output put on the cell during which a notebook's process ended."""

@@ -25,6 +25,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from grader.cells import grade_id, is_solution_cell
 from grader.course import Course
 from grader.mutants import Mutant, StaleEditError
 
@@ -36,16 +37,6 @@ nbgrader, a line containing one of them is a marker line."""
 
 class SubmissionError(ValueError):
     """A notebook does not have the cells a submission needs; the message names the notebook and the cell."""
-
-
-def grade_id(cell: NotebookNode) -> str | None:
-    """The nbgrader grade_id of ``cell``, or None for a cell nbgrader does not track."""
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def is_solution_cell(cell: NotebookNode) -> bool:
-    """True for cells the student writes in (nbgrader's ``solution: true``)."""
-    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution", False))
 
 
 def strip_solution_markers(source: str) -> str:

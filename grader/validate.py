@@ -29,8 +29,9 @@ from pathlib import Path
 
 import nbformat
 
-from grader import autograde, release
+from grader import autograde, cells, release
 from grader.autograde import AutogradeResult, Progress
+from grader.cells import is_solution_cell
 from grader.course import DEFAULT_COURSE, Course, open_course, scratch_copy
 from grader.engine import DEFAULT_EXECUTOR, grading_executor
 from grader.engine.base import Executor
@@ -42,7 +43,6 @@ from grader.records import FAILED
 from grader.submissions import (
     SubmissionError,
     blank_submission,
-    is_solution_cell,
     mutant_submission,
     solution_submission,
     write_submission,
@@ -225,8 +225,7 @@ def _submit(course: Course, assignment: str, planned: _Planned) -> bool:
 
 
 def _has_solution_cell(nb: nbformat.NotebookNode, grade_id: str) -> bool:
-    return any(is_solution_cell(c) and c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id
-               for c in nb.cells)
+    return any(is_solution_cell(c) and cells.grade_id(c) == grade_id for c in nb.cells)
 
 
 def _points(cell: CellGrade) -> str:

@@ -32,6 +32,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from grader import cli
+from grader.cells import grade_id
 from grader.checks import check_answer
 from grader.checks.loader import answer_key, discover
 from grader.course import quiet_sqlalchemy
@@ -43,7 +44,7 @@ from grader.grading import (
     package_name,
     read_settings,
 )
-from grader.submissions import blank_submission, grade_id, mutant_submission, solution_sources, solution_submission
+from grader.submissions import blank_submission, mutant_submission, solution_sources, solution_submission
 from tests.assignments.notebook_runner import kernel_env
 
 COURSE2 = Path(__file__).resolve().parents[1] / "course2"
