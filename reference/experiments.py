@@ -14,7 +14,8 @@ import numpy as np
 
 from reference.activations import get_activation
 from reference.data import circles
-from reference.init import calculate_gain, initialize, lsuv
+from reference.init import calculate_gain, initialize
+from reference.lsuv import lsuv
 from reference.network import Params, accuracy, forward
 from reference.symmetry import duplicate_units
 from reference.train import train

@@ -1,4 +1,4 @@
-"""Initialization schemes for weights and biases as a registry (torch.nn.init's formulas), plus LSUV.
+"""Initialization schemes for weights and biases as a registry (torch.nn.init's formulas); LSUV is in reference.lsuv.
 
 Every scheme has the signature ``scheme(shape, rng, **kw) -> ndarray`` (float64, of the given shape) and
 draws only from ``rng: np.random.Generator``. A weight has shape (fan_out, fan_in) = (n_l, n_{l−1}); for more
@@ -14,8 +14,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from reference.activations import get_activation
-from reference.network import Params, num_layers
+from reference.network import Params
 
 Scheme = Callable[..., np.ndarray]
 """``scheme(shape, rng, **kw) -> ndarray`` of dtype float64 and shape ``shape``."""
@@ -159,7 +158,7 @@ def _nonneg(name: str, value: float) -> float:
     return float(value)
 
 
-def _check_rng(rng: np.random.Generator) -> None:
+def check_rng(rng: np.random.Generator) -> None:
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
             f"rng must be a numpy.random.Generator (np.random.default_rng(seed)); got {type(rng).__name__}"
@@ -188,13 +187,13 @@ def normal(
     shape: Sequence[int], rng: np.random.Generator, *, std: float = 1.0, mean: float = 0.0
 ) -> np.ndarray:
     """w ~ N(mean, std²), i.i.d."""
-    _check_rng(rng)
+    check_rng(rng)
     return rng.normal(float(mean), _nonneg("std", std), size=_shape(shape))
 
 
 def uniform(shape: Sequence[int], rng: np.random.Generator, *, limit: float = 1.0) -> np.ndarray:
     """w ~ U(−limit, limit), i.i.d.; std = limit/√3."""
-    _check_rng(rng)
+    check_rng(rng)
     limit = _nonneg("limit", limit)
     return rng.uniform(-limit, limit, size=_shape(shape))
 
@@ -207,7 +206,7 @@ def truncated_normal(
     The truncated normal has standard deviation 0.8796…·σ' = ``std``. Out-of-range entries are redrawn (not
     clipped) until none is left, all of them at once in each round.
     """
-    _check_rng(rng)
+    check_rng(rng)
     sigma = _nonneg("std", std) / TRUNCATED_STD
     x = rng.normal(0.0, sigma, size=_shape(shape))
     out = np.abs(x) > 2.0 * sigma
@@ -230,7 +229,7 @@ def xavier_uniform(
     The std is gain·√(2 / (fan_in + fan_out)). gain defaults to 1; ``nonlinearity`` (and ``negative_slope``)
     instead give gain = calculate_gain(...).
     """
-    _check_rng(rng)
+    check_rng(rng)
     dims = _shape(shape)
     std = xavier_std(dims, gain=gain, nonlinearity=nonlinearity, negative_slope=negative_slope)
     bound = math.sqrt(3.0) * std  # U(−a, a) has std a/√3
@@ -246,7 +245,7 @@ def xavier_normal(
     negative_slope: float | None = None,
 ) -> np.ndarray:
     """Glorot & Bengio (2010): w ~ N(0, σ²), σ = gain·√(2 / (fan_in + fan_out)); gain as in xavier_uniform."""
-    _check_rng(rng)
+    check_rng(rng)
     dims = _shape(shape)
     std = xavier_std(dims, gain=gain, nonlinearity=nonlinearity, negative_slope=negative_slope)
     return rng.normal(0.0, std, size=dims)
@@ -267,7 +266,7 @@ def he_normal(
     nonlinearity "relu" by default (gain √2), "leaky_relu" when only ``negative_slope`` is given; an explicit
     ``gain`` replaces both.
     """
-    _check_rng(rng)
+    check_rng(rng)
     dims = _shape(shape)
     std = he_std(dims, mode=mode, nonlinearity=nonlinearity, negative_slope=negative_slope, gain=gain)
     return rng.normal(0.0, std, size=dims)
@@ -286,7 +285,7 @@ def he_uniform(
 
     ``mode``, ``nonlinearity``, ``negative_slope`` and ``gain`` as in :func:`he_normal`.
     """
-    _check_rng(rng)
+    check_rng(rng)
     dims = _shape(shape)
     std = he_std(dims, mode=mode, nonlinearity=nonlinearity, negative_slope=negative_slope, gain=gain)
     bound = math.sqrt(3.0) * std  # U(−a, a) has std a/√3
@@ -317,7 +316,7 @@ def orthogonal(
     rows < cols, Q, R = qr(A), Q ← Q·sign(diag R) (so that Q is uniform over orthogonal matrices), transpose
     back, times gain. Then W Wᵀ = gain²·I when rows <= cols and Wᵀ W = gain²·I when rows >= cols.
     """
-    _check_rng(rng)
+    check_rng(rng)
     dims = _shape(shape)
     if len(dims) < 2:
         raise ValueError(f"orthogonal needs a shape of 2 or more dimensions; got {dims}")
@@ -393,7 +392,7 @@ def initialize(
     :data:`SCHEMES` or schemes themselves; the extra keywords ``kw`` go to the weight scheme only.
     """
     dims = _check_layer_dims(layer_dims)
-    _check_rng(rng)
+    check_rng(rng)
     weight_scheme, bias_scheme = _as_scheme(weights), _as_scheme(biases)
     bias_kw = {} if bias_kw is None else dict(bias_kw)
     params: Params = {}
@@ -403,57 +402,3 @@ def initialize(
         )
         params[f"b{layer}"] = np.asarray(bias_scheme((dims[layer], 1), rng, **bias_kw), dtype=np.float64)
     return params
-
-
-def lsuv(
-    params: Params,
-    X: np.ndarray,
-    activations: Sequence[str],
-    rng: np.random.Generator,
-    *,
-    tol: float = 0.1,
-    max_iter: int = 10,
-) -> Params:
-    """Layer-sequential unit-variance init (Mishkin & Matas, 2015); returns a new dict, ``params`` untouched.
-
-    Every W_l is first replaced by an orthogonal matrix of its shape (drawn from ``rng`` for l = 1..L, in
-    order); then for l = 1..L, with layers 1..l−1 already final, Z_l = W_l A_{l−1} + b_l is computed on X
-    (n_x, m) and W_l ← W_l / √Var(Z_l) (variance over all n_l·m entries) until |Var(Z_l) − 1| < ``tol`` or
-    ``max_iter`` rescalings. Biases are kept as given (with zero biases one rescaling gives Var(Z_l) = 1
-    exactly). A layer already within ``tol`` of 1 is left as drawn.
-    """
-    _check_rng(rng)
-    L = num_layers(params)
-    if L == 0:
-        raise ValueError("params holds no W1; expected keys W1, b1, ..., WL, bL")
-    if len(activations) != L:
-        raise ValueError(
-            f"params has {L} layers but {len(activations)} activations were given: {list(activations)}"
-        )
-    gs = [get_activation(name) for name in activations]
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[0] != params["W1"].shape[1]:
-        raise ValueError(f"X must have shape (n_x, m) = ({params['W1'].shape[1]}, m); got {X.shape}")
-    if not tol > 0 or max_iter < 1:
-        raise ValueError(f"need tol > 0 and max_iter >= 1; got tol={tol!r}, max_iter={max_iter!r}")
-
-    new: Params = {key: np.array(value, dtype=np.float64) for key, value in params.items()}
-    for layer in range(1, L + 1):
-        new[f"W{layer}"] = orthogonal(new[f"W{layer}"].shape, rng)
-    A = X
-    for layer in range(1, L + 1):
-        W, b = new[f"W{layer}"], new[f"b{layer}"]
-        Z = W @ A + b
-        for _ in range(max_iter):
-            var = float(np.var(Z))
-            if abs(var - 1.0) < tol:
-                break
-            if not (math.isfinite(var) and var > 0):
-                raise ValueError(
-                    f"layer {layer}'s output Z{layer} has variance {var}; LSUV cannot rescale it to 1"
-                )
-            W = W / math.sqrt(var)
-            Z = W @ A + b
-        new[f"W{layer}"] = W
-        A = gs[layer - 1].forward(Z)
-    return new

@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 from reference.experiments import grad_norm_profile
-from reference.init import calculate_gain, initialize, lsuv
+from reference.init import calculate_gain, initialize
+from reference.lsuv import lsuv
 from reference.network import forward
 
 WIDTH = 256
