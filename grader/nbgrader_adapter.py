@@ -232,7 +232,7 @@ class LatePenalties(AssignLatePenalties):
 
 class _CompiledSchema(BaseMetadataValidator):
     """nbgrader's per-cell schema check with the schema compiled once: ``jsonschema.validate`` checks the schema
-    itself and builds a validator on every call (about 0.6 ms a cell). fastjsonschema (nbformat's own validator)
+    itself and builds a validator on every call, for every cell. fastjsonschema (nbformat's own validator)
     passes sound metadata; metadata it rejects goes through jsonschema, so the error raised is nbgrader's own."""
 
     def __init__(self) -> None:

@@ -1,12 +1,12 @@
 """What the gradebook steps of an autograde run share: one gradebook session, and the source cells read once.
 
 nbgrader's OverwriteKernelspec, OverwriteCells, SaveAutoGrades and AssignLatePenalties each open the gradebook for
-every notebook and query it cell by cell, and SaveAutoGrades commits after every cell: together about 200 ms a
-submission here, more than the engine needs to run a light notebook. The versions of those steps in
-`grader.nbgrader_adapter` (and `grader.restore.RestoreCells`) apply the same rules and write the same rows, but take
-the `RunGradebook` found at ``resources["nbgrader"]["run"]``: one session for the whole run, the assignment's source
-cells read once into plain data (`SourceIndex`, which answers the lookups `OverwriteCells` makes); they never commit:
-the run commits once per notebook, after its last step.
+every notebook and query it cell by cell, and SaveAutoGrades commits after every cell: together more of a
+submission's time than the engine needs to run a light notebook (docs/engine.md gives the figures). The versions
+of those steps in `grader.nbgrader_adapter` (and `grader.restore.RestoreCells`) apply the same rules and write the
+same rows, but take the `RunGradebook` found at ``resources["nbgrader"]["run"]``: one session for the whole run,
+the assignment's source cells read once into plain data (`SourceIndex`, which answers the lookups `OverwriteCells`
+makes); they never commit: the run commits once per notebook, after its last step.
 """
 
 from __future__ import annotations
