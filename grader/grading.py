@@ -8,6 +8,7 @@
         checks.py                    the hidden checks: each public function is one, called by its name
         answers.py                   ANSWERS = {"variable": grader.checks.Answer(...)}: the answer key
         mistakes.py                  MUTANTS = grader.mutants.MutantSet(): the library of typical mistakes
+        variants.py                  VERSION and parameters(stream): each student's numbers (`grader.variants`)
         assignment.toml              [helpers] ship/withhold, [budget] seconds, [spec] (the course's own tests)
 
 Every file is optional. ``grading/`` is imported as a package named after the course's folder (`package_name`), so
@@ -53,7 +54,7 @@ tests run in the judge, not in the notebook's process."""
 GRADING_DIR = "grading"
 """The folder of a course root that holds one grading folder per assignment."""
 SETTINGS_FILE = "assignment.toml"
-PARTS = ("checks", "answers", "mistakes")
+PARTS = ("checks", "answers", "mistakes", "variants")
 """The modules a grading folder may have."""
 DEFAULT_PRELOAD = ("numpy", "matplotlib.pyplot")
 """What every course's kernels find imported (the fork engine imports them once, before forking)."""
@@ -221,7 +222,7 @@ def import_part(root: Path | str, assignment: str, part: str) -> types.ModuleTyp
 
 
 def grading_assignments(root: Path | str) -> list[str]:
-    """Folders of ``grading/`` that hold at least one part (checks, answers or mistakes), sorted."""
+    """Folders of ``grading/`` that hold at least one part (checks, answers, mistakes or variants), sorted."""
     folder = Path(root) / GRADING_DIR
     if not folder.is_dir():
         return []
