@@ -6,21 +6,23 @@ as its own chain of processes, so that the two cores of a CI machine are both bu
 1. copy the course and build its helpers; ``nbgrader validate`` the source notebook;
 2. release it twice, as the two tools an instructor may use: ``grader release`` and then ``nbgrader
    generate_assignment --force`` (whose release and gradebook the rest works from);
-3. hand in every submission the course is checked with (`submissions`): the instructor's solution, the blank
-   release, one per mutant of the course's mistake library, and for an assignment of :data:`specs.SPECS` three
-   adversarial ones (objects equal to everything, a solution that prints warnings, helpers a student edited);
-4. copy that course as it is (released, submissions in, nothing graded) for the other grader;
-5. run ``nbgrader autograde <assignment> --force`` once on all of them. When that call fails (nbgrader removes what
-   it failed on: a kernel that did not start on a loaded machine), a second call grades what is left, as an
+3. copy that course as it is (released, nothing handed in, nothing graded) for the other grader, and hand in there
+   every submission the course is checked with (`submissions`): the instructor's solution, the blank release, one
+   per mutant of the course's mistake library, and for an assignment of :data:`specs.SPECS` three adversarial ones
+   (objects equal to everything, a solution that prints warnings, helpers a student edited);
+4. hand in the same submissions to nbgrader's course, but of the mutants only those of `covering`: the first
+   mutant of the library for each test cell it targets (`nbgrader_students` says why that is enough);
+5. run ``nbgrader autograde <assignment> --force`` once on those. When that call fails (nbgrader removes what it
+   failed on: a kernel that did not start on a loaded machine), a second call grades what is left, as an
    instructor would; both calls are kept, so that a test can ask for the first to have succeeded;
-6. grade the copy with ``grader autograde --executor fork --jobs 2``.
+6. grade the copy, every submission, with ``grader autograde --executor fork --jobs 2``.
 
-tests/assignments/test_nbgrader.py reads what nbgrader made of each submission, and
-tests/grader/test_parity_nbgrader.py compares it with what ``grader autograde`` made of the same submissions.
-Both get it through the session fixture ``real_nbgrader`` of tests/conftest.py, so the pass runs once per test
-session. It takes minutes of mostly waiting on kernels, so tests/conftest.py runs it in a background process
-(``python -m tests.real_nbgrader FOLDER``, `main`) from the moment the tests that need it are collected, and runs
-those tests last.
+tests/assignments/test_nbgrader.py reads what each grader made of its submissions (every mutant through our engine,
+the covering ones through nbgrader too), and tests/grader/test_parity_nbgrader.py compares the two graders cell by
+cell on what nbgrader graded. Both get it through the session fixture ``real_nbgrader`` of tests/conftest.py, so the
+pass runs once per test session. It takes minutes of mostly waiting on kernels, so tests/conftest.py runs it in a
+background process (``python -m tests.real_nbgrader FOLDER``, `main`) from the moment the tests that need it are
+collected, and runs those tests last.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import subprocess
 import sys
 import threading
 import traceback
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +46,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from grader.course import Course
+from grader.mutants import Mutant
 from grader.submissions import (
     blank_submission,
     mutant_submission,
@@ -82,15 +86,19 @@ class NbgraderRun:
 
     assignment: str
     root: Path
-    """The course copy nbgrader released and graded (gradebook, release/, submitted/, autograded/)."""
+    """The course copy nbgrader released and graded (gradebook, release/, submitted/, autograded/), with the
+    submissions of :attr:`nbgrader_students`."""
     fork_root: Path
-    """A copy of that course made just before nbgrader's autograde, graded by ``grader autograde`` instead."""
+    """A copy of that course made once released, with every submission (:attr:`students`), graded by ``grader
+    autograde`` instead."""
     students: frozenset[str]
     """Every student id handed in (solution, blank, the mutants' names and, for a spec'd assignment, ADVERSARIAL)."""
+    nbgrader_students: frozenset[str]
+    """Those also handed in to nbgrader's course (`nbgrader_students`): all but the mutants left out of `covering`."""
     validate: subprocess.CompletedProcess
     """``nbgrader validate`` of the source notebook(s)."""
     autograde: subprocess.CompletedProcess
-    """The one ``nbgrader autograde <assignment> --force`` call over every submission."""
+    """The one ``nbgrader autograde <assignment> --force`` call over every submission of :attr:`root`."""
     regrade: subprocess.CompletedProcess | None
     """The second ``nbgrader autograde`` call, made only when the first one failed."""
     fork: subprocess.CompletedProcess
@@ -100,6 +108,11 @@ class NbgraderRun:
     def course(self) -> Course:
         """The course at :attr:`root` (made on first use: a Course holds nbgrader objects that do not pickle)."""
         return Course.at(self.root)
+
+    @functools.cached_property
+    def fork_course(self) -> Course:
+        """The course at :attr:`fork_root`, which ``grader autograde`` graded."""
+        return Course.at(self.fork_root)
 
     @property
     def graded(self) -> subprocess.CompletedProcess:
@@ -171,6 +184,39 @@ def submissions(course: Course, assignment: str) -> frozenset[str]:
     return frozenset(students)
 
 
+def covering(mutants: Sequence[Mutant]) -> list[Mutant]:
+    """The mutants, in library order, that target a test cell none before them in this list targets: the first
+    mutant of every test cell the library targets."""
+    covered: set[str] = set()
+    chosen = []
+    for mutant in mutants:
+        if not covered.issuperset(mutant.targets):
+            chosen.append(mutant)
+            covered.update(mutant.targets)
+    return chosen
+
+
+def nbgrader_students(assignment: str, students: Collection[str]) -> frozenset[str]:
+    """Those of ``students`` (an assignment's submissions) that real nbgrader grades too: all but the mutants, and
+    of the mutants those of `covering`.
+
+    Whether each mutant is caught, and named, is asked of our engine for every mutant (by
+    tests/assignments/test_nbgrader.py), and of the checks run in-process as under nbgrader (by
+    tests/assignments/test_notebooks.py). What nbgrader is needed for is parity: the two graders run a hidden check in
+    different places (in the notebook's kernel under nbgrader, in the judge under ``grader autograde``, the student's
+    values sent over its wire), so both must grade every hidden check passing and failing. The solution passes every
+    test cell; the blank release fails every one, its stubs raising in the student's code or its answers None; the
+    adversarial submissions bring objects equal to everything, warnings and edited helpers; the first mutant of each
+    targeted test cell fails that cell's check on a wrong value, with the message the check makes of it. Another
+    mutant of the same cell takes the same path with other wrong values. The ways a value can cross the wire other
+    than as a returned array or number (an array changed in place, a generator advanced, a draw from NumPy's global
+    generator) are compared with the in-process check by tests/grader/judge/test_session.py, and in the shipped
+    course some covering mutants take them too (an in-place change, a global draw).
+    """
+    left_out = {m.name for m in mutants_for(assignment)} - {m.name for m in covering(mutants_for(assignment))}
+    return frozenset(students) - left_out
+
+
 _IN_PROCESS = threading.Lock()
 """Held by the steps that run Python in this process rather than in a child: CPython 3.11 cannot parse ASTs in two
 threads at once (grader/build.py's _PARSE_LOCK says why), and these steps parse the course's code."""
@@ -187,17 +233,22 @@ def grade_assignment(folder: Path, assignment: str) -> NbgraderRun:
     for name, done in (("grader release", release), ("nbgrader generate_assignment", generate)):
         if done.returncode != 0:  # nothing to hand in
             raise RuntimeError(f"{name} failed on {assignment}:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
-    fork_root = folder / "fork"
     with _IN_PROCESS:
-        students = submissions(course, assignment)
-        shutil.copytree(course.root, fork_root)
+        fork_course = Course.at(Path(shutil.copytree(course.root, folder / "fork")))
+        students = submissions(fork_course, assignment)
+        for_nbgrader = nbgrader_students(assignment, students)
+        for student in for_nbgrader:
+            shutil.copytree(fork_course.directory("submitted", assignment, student),
+                            course.directory("submitted", assignment, student))
     autograde = run([str(BIN / "nbgrader"), "autograde", assignment, "--force"], cwd=course.root)
     regrade = None
     if autograde.returncode != 0:  # nbgrader removed what it failed on: a second call grades only that
         regrade = run([str(BIN / "nbgrader"), "autograde", assignment], cwd=course.root)
     # Step 6 after nbgrader, not beside it: run at once, the two made the load 9 and slowed the tests in front.
-    fork = run([str(BIN / "grader"), "autograde", "--course", str(fork_root), assignment, *FORK_ARGS], cwd=REPO)
-    return NbgraderRun(assignment, course.root, fork_root, students, validate, autograde, regrade, fork)
+    fork = run([str(BIN / "grader"), "autograde", "--course", str(fork_course.root), assignment, *FORK_ARGS],
+               cwd=REPO)
+    return NbgraderRun(assignment, course.root, fork_course.root, students, for_nbgrader, validate, autograde, regrade,
+                       fork)
 
 
 def grade_course(folder: Path) -> dict[str, NbgraderRun]:

@@ -1,13 +1,14 @@
 """Does ``grader autograde`` (the fork engine) grade every assignment exactly as ``nbgrader autograde`` does?
 
-For every assignment of the course (the folders of ``source/``) and every submission the course is checked with (the
-instructor's solution, the blank release and each mutant of the course's mistake library), the same submissions are
-graded by real ``nbgrader autograde`` (one call per assignment: the session's run of tests/real_nbgrader.py, which
-tests/assignments/test_nbgrader.py reads too) into one copy of the released course, and by ``grader autograde
---executor fork`` into another. Compared: the gradebook rows (points per grade cell, manual-grading flags,
-automatic comments), the error name and message of every error output, the printed output of every test cell, and
-the nbformat shape of error outputs. Tracebacks may differ in decoration only: the engine formats them in IPython's
-``Plain`` mode, a kernel in ``Context`` mode (see docs/engine.md).
+For every assignment of the course (the folders of ``source/``) and the submissions real nbgrader grades in the
+session's run of tests/real_nbgrader.py (the instructor's solution, the blank release and, for each test cell, the
+first mutant of the course's mistake library that targets it: that module's `covering`; its `nbgrader_students`
+says why they suffice), the same submissions are graded by real ``nbgrader autograde`` (one call per assignment,
+which tests/assignments/test_nbgrader.py reads too) into one copy of the released course, and by ``grader autograde
+--executor fork`` into another, which holds every mutant. Compared: the gradebook rows (points per grade cell,
+manual-grading flags, automatic comments), the error name and message of every error output, the printed output of
+every test cell, and the nbformat shape of error outputs. Tracebacks may differ in decoration only: the engine
+formats them in IPython's ``Plain`` mode, a kernel in ``Context`` mode (see docs/engine.md).
 
 Three things vary between two runs of nbgrader itself and are normalized: where a stream is cut into outputs
 (ipykernel flushes stdout every 0.2 s, so consecutive stream outputs are joined), the kernel's process id in file
@@ -33,7 +34,7 @@ from nbgrader.api import Gradebook
 from traitlets.config.loader import PyFileConfigLoader
 
 from tests.assignments.specs import mutants_for
-from tests.real_nbgrader import ASSIGNMENTS, BLANK, SOLUTION, NbgraderRun
+from tests.real_nbgrader import ASSIGNMENTS, BLANK, SOLUTION, NbgraderRun, covering
 
 pytestmark = pytest.mark.slow
 
@@ -73,8 +74,8 @@ def _problems(process: subprocess.CompletedProcess) -> str:
 
 
 def _students(assignment: str) -> frozenset[str]:
-    """The submissions compared: solution, blank and one per mutant (named after it)."""
-    return frozenset({SOLUTION, BLANK, *(m.name for m in mutants_for(assignment))})
+    """The submissions compared: solution, blank and the mutants nbgrader graded (named after them)."""
+    return frozenset({SOLUTION, BLANK, *(m.name for m in covering(mutants_for(assignment)))})
 
 
 def _read(root: Path, assignment: str, process: subprocess.CompletedProcess, students: frozenset[str]) -> Graded:
@@ -103,11 +104,11 @@ def _read(root: Path, assignment: str, process: subprocess.CompletedProcess, stu
 @pytest.fixture(scope="module")
 def graded(real_nbgrader: dict[str, NbgraderRun]) -> dict[str, Pair]:
     """Every assignment's submissions graded by both graders, from the session's run (tests/real_nbgrader.py: the
-    fork engine graded a copy of the course made just before nbgrader's autograde)."""
+    fork engine graded a copy of the released course with every submission in it, nbgrader the ones compared)."""
     pairs = {}
     for a in ASSIGNMENTS:
         nbgrader, students = real_nbgrader[a], _students(a)
-        assert students <= nbgrader.students, sorted(students - nbgrader.students)
+        assert students <= nbgrader.nbgrader_students, sorted(students - nbgrader.nbgrader_students)
         pairs[a] = Pair(students, _read(nbgrader.root, a, nbgrader.graded, students),
                         _read(nbgrader.fork_root, a, nbgrader.fork, students))
     return pairs
