@@ -46,7 +46,7 @@ from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import ClearOutput, DeduplicateIds, Execute, IgnorePattern, LimitOutput
 from nbgrader.utils import setenv
 
-from grader import nbgrader_adapter
+from grader import nbgrader_adapter, variants
 from grader.course import DEFAULT_COURSE, Course, ensure_alembic_on_path, nbgrader_logger, open_course
 from grader.engine import DEFAULT_EXECUTOR, grading_executor
 from grader.engine.base import Executor
@@ -378,7 +378,7 @@ class _Grading:
             state.problems.extend(f"{notebook}.ipynb: {c}" for c in getattr(pp, "changes", []))
         # Not written to the folder before it runs: as under nbgrader, the notebook's code does not find itself there.
         return Job(id=f"{state.student}/{notebook}", notebook=nb, cwd=str(state.dest), limits=self.limits,
-                   variables=self.variables, judge=self.assignment)
+                   variables=self.variables, judge=self.assignment, variant=self._variant(state.student))
 
     def _finish(self, state: _Pending, notebook: str, result: JobResult) -> None:
         """Record timeouts and dead kernels in the notebook, then score and save it (nbgrader's last steps)."""
@@ -405,6 +405,13 @@ class _Grading:
         target.unlink(missing_ok=True)
         target.write_text(output)
         target.chmod(0o444)
+
+    def _variant(self, student: str) -> dict[str, Any] | None:
+        """The owner's variant parameters (the owner is the submission's folder, never what the notebook says), or
+        None when the assignment has no generator (`grader.variants`)."""
+        if not variants.has_variants(self.ctx.root, self.assignment):
+            return None
+        return dict(variants.lookup(self.ctx.root, self.assignment, student).parameters)
 
     def _zero(self, student: str, notebooks: Iterable[str]) -> None:
         """Score 0 on every grade cell of these submitted notebooks (what nbgrader does for a missing notebook)."""

@@ -92,7 +92,8 @@ class Job:
     complete environment of the notebook's process, or ``None`` to inherit the executor's; ``variables`` are set on
     top of either (which course and assignment the notebook belongs to: `grader.hidden`). ``judge``: the assignment
     whose checks the executor's judge runs for the notebook's hidden tests (`grader.judge`; the notebook's test cells
-    must be the instructor's, as after `grader.restore`), or None.
+    must be the instructor's, as after `grader.restore`), or None. ``variant``: the owner's variant parameters
+    (`grader.variants`), handed to the judge only: never part of what the notebook's process is sent.
     """
 
     id: str
@@ -102,6 +103,7 @@ class Job:
     env: dict[str, str] | None = None
     variables: dict[str, str] = field(default_factory=dict)
     judge: str | None = None
+    variant: dict[str, Any] | None = None
 
     def environment(self, inherited: dict[str, str]) -> dict[str, str]:
         """The notebook's whole environment when it would otherwise inherit ``inherited``."""

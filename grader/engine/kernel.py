@@ -108,7 +108,7 @@ def run_kernel_job(job: Job, kernel_name: str = "", judge: Judge | None = None) 
     ``judge``, its hidden tests run there (when the job asks for a judge)."""
     if judge is None or job.judge is None:
         return _run_kernel_job(job, kernel_name)
-    token, variables, expected = judge.register(job.notebook, job.judge)
+    token, variables, expected = judge.register(job.notebook, job.judge, variant=job.variant)
     result = _run_kernel_job(dataclasses.replace(job, variables={**job.variables, **variables}), kernel_name)
     return dataclasses.replace(result, verdicts=judge.finish(token, expected))
 

@@ -269,7 +269,8 @@ class LocalForkExecutor(Executor):
         judge = self._judge_for() if prepared.job.judge is not None else None
         if judge is not None:
             socket = judge.socket_path if self._sandbox is None else f"{JUDGE_DIR}/{SOCKET_NAME}"
-            token, variables, expected = judge.register(prepared.job.notebook, prepared.job.judge, socket)
+            token, variables, expected = judge.register(prepared.job.notebook, prepared.job.judge, socket,
+                                                        variant=prepared.job.variant)
             if self._sandbox is not None and prepared.staged is not None:  # never through the warm server's memory
                 self._sandbox.give_secrets(prepared.staged, {TOKEN_VARIABLE: variables.pop(TOKEN_VARIABLE)})
             prepared.data["variables"] = {**(prepared.data.get("variables") or {}), **variables}

@@ -101,16 +101,17 @@ class Judge:
         with self._lock:
             protocol.write_all(self.proc.stdin.fileno(), protocol.encode(obj))
 
-    def register(self, notebook: dict[str, Any], assignment: str, socket: str | None = None
-                 ) -> tuple[str, dict[str, str], list[Expected]]:
+    def register(self, notebook: dict[str, Any], assignment: str, socket: str | None = None,
+                 variant: dict[str, Any] | None = None) -> tuple[str, dict[str, str], list[Expected]]:
         """Tell the server a notebook of ``assignment`` will run: its token, the variables that lead its hidden
         tests to the judge (at ``socket``, where the notebook sees the socket; default: `socket_path`), and its
-        hidden calls (read from ``notebook``, whose test cells must be trusted)."""
+        hidden calls (read from ``notebook``, whose test cells must be trusted). ``variant``: the owner's
+        parameters, against which the judge checks variant answers."""
         self.ready()
         token = secrets.token_hex(16)
         expected = hidden_calls(notebook)
         self._send({"op": "job", "token": token, "assignment": assignment,
-                    "expected": [e.to_dict() for e in expected]})
+                    "expected": [e.to_dict() for e in expected], "variant": variant})
         return token, {JUDGE_VARIABLE: socket or self.socket_path, TOKEN_VARIABLE: token}, expected
 
     def finish(self, token: str, expected: Sequence[Expected]) -> tuple[dict[str, Any], ...]:

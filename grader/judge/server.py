@@ -49,6 +49,8 @@ JUDGE_LIMITS = {"RLIMIT_AS": 8 << 30, "RLIMIT_CPU": 1800, "RLIMIT_CORE": 0}
 class _Job:
     assignment: str
     expected: list[Expected]
+    variant: dict[str, Any] | None = None
+    """The owner's variant parameters, from the grading process (never from the notebook)."""
     judge: int | None = None
     """The pid of the judge serving it, once its notebook connected (a positive number)."""
     served: bool = False
@@ -127,7 +129,9 @@ class Server:
             if op == "job":
                 expected = [Expected.from_dict(e) for e in request.get("expected", [])]
                 token = str(request["token"])
-                self.jobs[token] = _Job(str(request["assignment"]), expected)
+                variant = request.get("variant")
+                self.jobs[token] = _Job(str(request["assignment"]), expected,
+                                        dict(variant) if isinstance(variant, dict) else None)
                 for waiting in [p for p in self.pending.values() if p.token == token]:
                     self._admit(waiting, token)
             elif op == "end":
@@ -211,7 +215,7 @@ class Server:
             functions, answers = self.checks[job.assignment]
             with open(os.path.join(self.logs, f"{token}.jsonl"), "a") as log:
                 wire.send(conn, {"op": "welcome"})
-                why = Session(conn, functions, answers, job.expected, log).serve()
+                why = Session(conn, functions, answers, job.expected, log, job.variant).serve()
                 log.write(json.dumps({"end": why}) + "\n")
             code = 0
         finally:

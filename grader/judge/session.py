@@ -121,8 +121,10 @@ class Session:
     """One notebook's connection: the checks and answers of its assignment, its expected hidden calls, its log."""
 
     def __init__(self, sock: Any, functions: Mapping[str, Callable[..., Any]], answers: Mapping[str, Answer],
-                 expected: list[Expected], log: TextIO) -> None:
+                 expected: list[Expected], log: TextIO, variant: Mapping[str, Any] | None = None) -> None:
         self.sock, self.functions, self.answers, self.log = sock, functions, answers, log
+        self.variant = variant
+        """The owner's variant parameters (`grader.variants`), which variant answers are judged against."""
         self.slots = expected
         self.verdicts: dict[int, dict[str, Any]] = {}
         self.callbacks: list[Any] = []
@@ -305,7 +307,7 @@ class Session:
             if function is not None:
                 function(*values, **options)
             elif name in self.answers and len(values) == 1 and not options:
-                check_answer(self.answers, name, values[0])
+                check_answer(self.answers, name, values[0], self.variant)
             else:
                 raise LookupError(f"no check or answer named {name!r}")
         except AbortedError as exc:
