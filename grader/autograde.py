@@ -46,7 +46,7 @@ from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import ClearOutput, DeduplicateIds, Execute, IgnorePattern, LimitOutput
 from nbgrader.utils import setenv
 
-from grader import nbgrader_adapter, variants
+from grader import nbgrader_adapter, variant_files, variants
 from grader.course import DEFAULT_COURSE, Course, ensure_alembic_on_path, nbgrader_logger, open_course
 from grader.engine import DEFAULT_EXECUTOR, grading_executor
 from grader.engine.base import Executor
@@ -206,6 +206,10 @@ class _Pending:
     problems: list[str] = field(default_factory=list)
     failed: bool = False
     waiting: set[str] = field(default_factory=set)
+    variant: dict[str, Any] | None = None
+    """The owner's variant parameters, or None (the assignment has none)."""
+    built_for: str | None = None
+    """Whom the handed-in variant.json says the work was built for (`grader.variant_files.built_for`)."""
 
 
 class _Grading:
@@ -331,6 +335,7 @@ class _Grading:
         ctx, assignment, student, dest = self.ctx, self.assignment, state.student, state.dest
         record_path(ctx, assignment, student).unlink(missing_ok=True)
         nbgrader_adapter.init_assignment(ctx, self.run.gb, assignment=assignment, student=student, src=src, dest=dest)
+        self._give_variant(state)
         expected = list(self.run.source.notebooks)
 
         submitted = {p.stem: p for p in sorted(src.glob("*.ipynb"))}
@@ -366,6 +371,10 @@ class _Grading:
             )
             self._zero(state.student, [notebook])
             return None
+        claimed = variant_files.stamped(nb) or state.built_for
+        if state.variant is not None and claimed is not None and claimed != state.student:
+            state.problems.append(f"{notebook}.ipynb: this notebook was built for student {claimed}; it was graded "
+                                  f"with {state.student}'s own numbers")
         try:
             nb = self._apply(self.before, nb, self._resources(state.student, notebook, state.dest))
         except Exception as exc:
@@ -378,7 +387,7 @@ class _Grading:
             state.problems.extend(f"{notebook}.ipynb: {c}" for c in getattr(pp, "changes", []))
         # Not written to the folder before it runs: as under nbgrader, the notebook's code does not find itself there.
         return Job(id=f"{state.student}/{notebook}", notebook=nb, cwd=str(state.dest), limits=self.limits,
-                   variables=self.variables, judge=self.assignment, variant=self._variant(state.student))
+                   variables=self.variables, judge=self.assignment, variant=state.variant)
 
     def _finish(self, state: _Pending, notebook: str, result: JobResult) -> None:
         """Record timeouts and dead kernels in the notebook, then score and save it (nbgrader's last steps)."""
@@ -406,12 +415,16 @@ class _Grading:
         target.write_text(output)
         target.chmod(0o444)
 
-    def _variant(self, student: str) -> dict[str, Any] | None:
-        """The owner's variant parameters (the owner is the submission's folder, never what the notebook says), or
-        None when the assignment has no generator (`grader.variants`)."""
+    def _give_variant(self, state: _Pending) -> None:
+        """For an assignment with variants: note whom the handed-in work says it was built for, then put the owner's
+        variant files in the folder it runs in (the owner is the submission's folder, never what the notebook
+        says), so the notebook runs with its owner's numbers and the judge checks against them."""
         if not variants.has_variants(self.ctx.root, self.assignment):
-            return None
-        return dict(variants.lookup(self.ctx.root, self.assignment, student).parameters)
+            return
+        variant = variants.lookup(self.ctx.root, self.assignment, state.student)
+        state.built_for = variant_files.built_for(state.dest)
+        variant_files.write_files(self.ctx.root, state.dest, variant, with_key=False)
+        state.variant = dict(variant.parameters)
 
     def _zero(self, student: str, notebooks: Iterable[str]) -> None:
         """Score 0 on every grade cell of these submitted notebooks (what nbgrader does for a missing notebook)."""

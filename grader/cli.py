@@ -87,12 +87,16 @@ def _release_args(p: argparse.ArgumentParser) -> None:
     _course(p)
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment in source/")
     p.add_argument("--no-build", action="store_true", help="do not run the helper build step first")
+    p.add_argument("--per-student", type=Path, metavar="ROSTER",
+                   help="also make each student of ROSTER (one id per line) a notebook of their own numbers, in "
+                        "personal/<assignment>/<id>/ (assignments with per-student variants)")
 
 
 def _release(args: argparse.Namespace) -> int:
     from grader import release, report
 
-    result = release.run(course=args.course, assignments=args.assignments, build=not args.no_build)
+    roster = None if args.per_student is None else release.read_roster(args.per_student)
+    result = release.run(course=args.course, assignments=args.assignments, build=not args.no_build, roster=roster)
     print(report.release_report(result))
     return EXIT_OK
 
@@ -205,6 +209,9 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
     _course(p)
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment in source/")
     p.add_argument("--keep", type=Path, metavar="DIR", help="make the scratch course in DIR and keep it")
+    p.add_argument("--variants", type=_positive, default=None, metavar="N",
+                   help="grade every submission on N variants of an assignment with per-student variants: the "
+                        "generator's extremes first, then derived ids (default: each submission's own)")
     _execution(p)
 
 
@@ -212,7 +219,7 @@ def _validate(args: argparse.Namespace) -> int:
     from grader import report, validate
 
     result = validate.run(course=args.course, assignments=args.assignments, jobs=args.jobs, executor=args.executor,
-                          workdir=args.keep, progress=_progress_factory(args.no_progress))
+                          workdir=args.keep, progress=_progress_factory(args.no_progress), variants=args.variants)
     print(report.validate_report(result))
     return EXIT_OK if result.ok else EXIT_FAILURE
 

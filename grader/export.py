@@ -36,7 +36,7 @@ CSV_FIELDS = (
     "assignment", "student_id", "last_name", "first_name", "email", "status", "timestamp",
     "assignment_score", "assignment_max_score", "late_penalty",
     "notebook", "cell", "kind", "score", "max_score", "auto_score", "manual_score", "extra_credit",
-    "needs_manual_grade", "passed", "message",
+    "needs_manual_grade", "passed", "message", "variant",
 )
 
 
@@ -50,7 +50,7 @@ def to_csv(grades: list[SubmissionGrade], course_id: str) -> str:
             "assignment": g.assignment, "student_id": g.student, "last_name": g.last_name or "",
             "first_name": g.first_name or "", "email": g.email or "", "status": g.status,
             "timestamp": g.timestamp or "", "assignment_score": g.score, "assignment_max_score": g.max_score,
-            "late_penalty": g.late_penalty,
+            "late_penalty": g.late_penalty, "variant": _variant_text(g.variant),
         }
         cells = [(nb, cell) for nb in g.notebooks for cell in nb.cells]
         if not cells:
@@ -64,6 +64,11 @@ def to_csv(grades: list[SubmissionGrade], course_id: str) -> str:
                 "message": " | ".join(cell.messages),
             })
     return buffer.getvalue()
+
+
+def _variant_text(variant: dict[str, Any] | None) -> str:
+    """A student's variant parameters as one cell: ``m=23; depth=4``, or empty without one."""
+    return "; ".join(f"{name}={value}" for name, value in (variant or {}).items())
 
 
 def _blank(value: float | None) -> Any:
@@ -97,7 +102,8 @@ def to_junit(grades: list[SubmissionGrade], course_id: str) -> str:
         suite = ET.SubElement(root, "testsuite", name=f"{g.assignment}/{g.student}")
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         props = ET.SubElement(suite, "properties")
-        for key, value in (("score", g.score), ("max_score", g.max_score), ("status", g.status)):
+        for key, value in (("score", g.score), ("max_score", g.max_score), ("status", g.status),
+                           *((("variant", _variant_text(g.variant)),) if g.variant else ())):
             ET.SubElement(props, "property", name=key, value=str(value))
         if g.status in (NOT_SUBMITTED, FAILED):
             case = ET.SubElement(suite, "testcase", classname=f"{g.assignment}.{g.student}", name="submission")
@@ -155,6 +161,8 @@ def to_gradescope(grades: list[SubmissionGrade], course_id: str) -> str:
                 "visibility": "visible",
             })
     lines = list(g.problems)
+    if g.variant:
+        lines.insert(0, f"your numbers: {_variant_text(g.variant)}")
     if pending:
         lines.append(f"waiting for manual grading: {', '.join(pending)}")
     result = {"score": g.score, "output": "\n".join(lines), "tests": tests}

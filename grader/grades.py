@@ -16,6 +16,7 @@ import nbformat
 from nbgrader import utils
 from nbgrader.api import MissingEntry
 
+from grader import variants
 from grader.cells import by_grade_id
 from grader.course import Course
 from grader.engine.record import student_folders
@@ -92,6 +93,8 @@ class SubmissionGrade:
     late_penalty: float = 0.0
     needs_manual_grade: bool = False
     problems: list[str] = field(default_factory=list)
+    variant: dict[str, int | float | str] | None = None
+    """The student's recorded variant parameters of the assignment (docs/variants.md), or None."""
     notebooks: list[NotebookGrade] = field(default_factory=list)
 
 
@@ -124,6 +127,15 @@ def _kind(cell) -> str:  # a GradeCell or TaskCell row
     return "test" if cell.cell_type == "code" and not _is_solution(cell) else "written"
 
 
+def _variant(ctx: Course, assignment: str, student: str) -> dict[str, int | float | str] | None:
+    """The recorded variant parameters, or None (no record, or one that cannot be read: grading reports that)."""
+    try:
+        record = variants.read_record(ctx.root, assignment, student)
+    except variants.VariantError:
+        return None
+    return None if record is None else dict(record.parameters)
+
+
 def _is_solution(cell) -> bool:
     return any(s.name == cell.name for s in cell.notebook.solution_cells)
 
@@ -150,6 +162,7 @@ def _submission(ctx: Course, gb, assignment, student) -> SubmissionGrade:  # typ
         last_name=student.last_name,
         email=student.email,
     )
+    base["variant"] = _variant(ctx, assignment.name, student.id)
     try:
         sub = gb.find_submission(assignment.name, student.id)
     except MissingEntry:

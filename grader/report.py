@@ -127,6 +127,11 @@ def release_report(result: ReleaseResult) -> str:
         for a in result.assignments
     ]
     notes = [f"{a.name}: {a.build_note}" for a in result.assignments if a.build_note]
+    notes += [f"{a.name}: {a.variants}" for a in result.assignments if a.variants]
+    for a in result.assignments:
+        if a.personal:
+            folders = sorted(a.personal.values())
+            notes.append(f"{a.name}: {len(folders)} notebook(s) made for one student each, in {folders[0].parent}/")
     return "\n".join([table(("assignment", "notebooks", "files", "tests", "manual", "points"), rows), *notes])
 
 
@@ -143,17 +148,21 @@ def collect_report(result: CollectResult) -> str:
 
 def validate_report(result: ValidateResult) -> str:
     """One row per submission validate graded, the failures spelled out below, one verdict line."""
+    varied = any(c.variant for c in result.checks)
     rows = [
-        (c.assignment, c.kind, "" if c.kind != "mutant" else c.name, f"{c.score:g}/{c.max_score:g}",
-         "ok" if c.ok else "FAILED", c.detail if c.ok else "see below")
+        (c.assignment, c.kind, "" if c.kind != "mutant" else c.name, *((c.variant,) if varied else ()),
+         f"{c.score:g}/{c.max_score:g}", "ok" if c.ok else "FAILED", c.detail if c.ok else "see below")
         for c in result.checks
     ]
-    lines = [table(("assignment", "submission", "mutant", "points", "result", "detail"), rows), ""]
+    head = ("assignment", "submission", "mutant", *(("variant",) if varied else ()), "points", "result", "detail")
+    lines = [table(head, rows), ""]
     for a in result.assignments:
-        lines.append(f"{a.name}: solution, blank and {a.mutants} mutant(s) graded in {a.seconds:.1f} s")
+        rounds = f" on {a.variants} variants" if a.variants else ""
+        lines.append(f"{a.name}: solution, blank and {a.mutants} mutant(s) graded{rounds} in {a.seconds:.1f} s")
     if result.failures:
         lines.append("")
-        lines.extend(f"FAILED {c.assignment} {c.name}: {c.detail}" for c in result.failures)
+        lines.extend(f"FAILED {c.assignment} {c.name}" + (f" [{c.variant}]" if c.variant else "") + f": {c.detail}"
+                     for c in result.failures)
     verdict = (f"all {len(result.checks)} checks passed" if result.ok
                else f"{len(result.failures)} of {len(result.checks)} checks FAILED")
     lines.append(f"validate: {verdict} ({result.seconds:.1f} s)")

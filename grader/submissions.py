@@ -25,6 +25,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from grader import variant_files, variants
 from grader.cells import grade_id, is_solution_cell
 from grader.course import Course
 from grader.mutants import Mutant, StaleEditError
@@ -169,9 +170,13 @@ def mutant_function(
 
 
 def write_submission(course: Course, assignment: str, student: str, notebook: str, nb: NotebookNode) -> Path:
-    """Write ``nb`` as ``submitted/<student>/<assignment>/<notebook>.ipynb`` of ``course``; return the path."""
+    """Write ``nb`` as ``submitted/<student>/<assignment>/<notebook>.ipynb`` of ``course``; return the path. For an
+    assignment with per-student variants, the folder also gets what the student's own run leaves beside it: their
+    ``variant.json`` (recorded now if it was not) and a keyless ``variant.py`` (`grader.variant_files`)."""
     folder = course.directory("submitted", assignment, student)
     folder.mkdir(parents=True, exist_ok=True)
+    if variants.has_variants(course.root, assignment):
+        variant_files.write_files(course.root, folder, variants.lookup(course.root, assignment, student))
     path = folder / f"{notebook}.ipynb"
     nbformat.write(nb, path)
     return path

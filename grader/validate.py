@@ -14,6 +14,10 @@ For every assignment (default: every folder of ``source/``), in a scratch copy o
    - a mutant: fewer points than the maximum on each of its target cells, and each target's failure message
      containing every word the mutant expects (the grading must name the mistake, not merely fail).
 
+An assignment with per-student variants (docs/variants.md) is graded so once per variant with ``variants=N``: the
+generator's ``extremes()`` first (the ends of every range), then the variants of the ids ``validate-1``, ...; every
+submission of a round is recorded with that round's numbers. Without it, each submission has its own id's variant.
+
 The result says, per submission, whether it went as expected and why not; ``ok`` is False when anything did not.
 """
 
@@ -30,6 +34,7 @@ from pathlib import Path
 import nbformat
 
 from grader import autograde, cells, release
+from grader import variants as _variants
 from grader.autograde import AutogradeResult, Progress
 from grader.cells import is_solution_cell
 from grader.course import DEFAULT_COURSE, Course, open_course, scratch_copy
@@ -65,6 +70,7 @@ class Check:
     max_score:  points available on the autograded cells
     ok:         True when it went as it must
     detail:     one line: what it showed, or what went wrong
+    variant:    the variant it was graded with, as "name=value, ..." (a run with ``variants``), else ""
     """
 
     assignment: str
@@ -75,6 +81,7 @@ class Check:
     max_score: float = 0.0
     ok: bool = False
     detail: str = ""
+    variant: str = ""
 
 
 @dataclass
@@ -85,6 +92,8 @@ class AssignmentRun:
     submissions: int = 0
     mutants: int = 0
     seconds: float = 0.0
+    variants: int = 0
+    """How many variants each submission was graded on (0: each its own id's)."""
 
 
 @dataclass
@@ -121,6 +130,7 @@ def run(
     mutants: Callable[[str], list[Mutant]] | None = None,
     progress: Callable[[str], Progress | None] = lambda name: None,
     workdir: Path | str | None = None,
+    variants: int | None = None,
 ) -> ValidateResult:
     """Validate `assignments` (default: all of the course's source folder).
 
@@ -128,6 +138,7 @@ def run(
     mutants:        the mistakes of an assignment (default: the course's library, `grader.grading.mutants_for`)
     progress:       gives the autograde progress of an assignment (default: none)
     workdir:        where the scratch course is made (kept); default: a temporary folder, removed at the end
+    variants:       grade an assignment with per-student variants on this many of them (`variant_sets`)
     Raises UsageError for an unknown course or assignment, ReleaseError when an assignment cannot be released.
     """
     started = time.perf_counter()
@@ -148,10 +159,15 @@ def run(
             for name in names:
                 begun = time.perf_counter()
                 mistakes = (mutants or functools.partial(mutants_for, scratch.root))(name)
-                checks = validate_assignment(scratch, name, mistakes, runner, progress(name))
+                rounds: list[dict | None] = [None]
+                if variants and _variants.has_variants(scratch.root, name):
+                    rounds = list(variant_sets(scratch.root, name, variants))
+                checks = []
+                for number, parameters in enumerate(rounds, 1):
+                    checks += validate_assignment(scratch, name, mistakes, runner, progress(name), parameters, number)
                 result.checks.extend(checks)
-                result.assignments.append(AssignmentRun(name, len(checks), sum(c.kind == MUTANT for c in checks),
-                                                        time.perf_counter() - begun))
+                result.assignments.append(AssignmentRun(name, len(checks), len(mistakes), time.perf_counter() - begun,
+                                                        0 if rounds == [None] else len(rounds)))
     result.seconds = time.perf_counter() - started
     return result
 
@@ -167,12 +183,36 @@ def _scratch(workdir: Path | str | None) -> Iterator[Path]:
         yield Path(tmp)
 
 
+def variant_sets(course: Path | str, assignment: str, n: int) -> Iterator[dict[str, _variants.Value]]:
+    """``n`` parameter sets of the assignment's generator: its ``extremes()`` first (when it defines them; the ends
+    of every range), then the variants of the ids ``validate-1``, ``validate-2``... (derived with the course key)."""
+    generator = _variants.generator(course, assignment)
+    where = f"grading/{assignment}/{_variants.GENERATOR}.py: extremes()"
+    extremes = list(generator.extremes()) if callable(getattr(generator, "extremes", None)) else []
+    for parameters in extremes[:n]:
+        yield _variants.plain_parameters(parameters, where)
+    for k in range(1, n - len(extremes[:n]) + 1):
+        yield dict(_variants.derive(course, assignment, f"validate-{k}").parameters)
+
+
 def validate_assignment(
-    course: Course, assignment: str, mistakes: Sequence[Mutant], executor: Executor, progress: Progress | None = None
+    course: Course, assignment: str, mistakes: Sequence[Mutant], executor: Executor, progress: Progress | None = None,
+    parameters: dict[str, _variants.Value] | None = None, number: int = 1,
 ) -> list[Check]:
-    """Submit, autograde and judge the solution, the blank release and every mutant of one released assignment."""
-    plan = [_Planned(Check(assignment, SOLUTION, SOLUTION, SOLUTION)), _Planned(Check(assignment, BLANK, BLANK, BLANK))]
-    plan += [_Planned(Check(assignment, MUTANT, m.name, MUTANT_PREFIX + m.name), m) for m in mistakes]
+    """Submit, autograde and judge the solution, the blank release and every mutant of one released assignment;
+    with ``parameters``, every one of them recorded with that variant first, its student id ending in
+    ``-v<number>``."""
+    label = ", ".join(f"{k}={v}" for k, v in (parameters or {}).items())
+    suffix = "" if parameters is None else f"-v{number}"
+    plan = [_Planned(Check(assignment, SOLUTION, SOLUTION, SOLUTION + suffix, variant=label)),
+            _Planned(Check(assignment, BLANK, BLANK, BLANK + suffix, variant=label))]
+    plan += [_Planned(Check(assignment, MUTANT, m.name, MUTANT_PREFIX + m.name + suffix, variant=label), m)
+             for m in mistakes]
+    if parameters is not None:
+        version = _variants.generator(course.root, assignment).VERSION
+        for p in plan:
+            _variants.write_record(course.root, _variants.Variant(p.check.student, assignment, dict(parameters),
+                                                                  version))
     graded = [p for p in plan if _submit(course, assignment, p)]
     outcome = autograde.run(course=course.root, assignment=assignment, students=[p.check.student for p in graded],
                             executor=executor, progress=progress) if graded else AutogradeResult(assignment, [])

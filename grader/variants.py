@@ -21,8 +21,6 @@ This module is light (NumPy and `grader.grading`, no nbgrader): a notebook's set
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import json
 import math
 import os
@@ -36,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from grader import variant_runtime as runtime
 from grader.errors import GraderError, UsageError
 from grader.grading import assignment_dir, import_part
 
@@ -134,15 +133,16 @@ def _name(value: str, what: str) -> str:
 def streams(key: bytes, assignment: str, student: str, override: int | None = None) -> Stream:
     """The streams of ``student`` in ``assignment``: ``stream(question)`` is a PCG64 generator seeded with
     HMAC-SHA256(key, "<assignment>\\0<student>\\0<question>"); with ``override``, the student id's place holds
-    "\\0seed\\0<override>" instead, which no student id (a name without NUL) can equal."""
-    identity = _name(student, "student") if override is None else f"\0seed\0{override}"
-    prefix = f"{_name(assignment, 'assignment')}\0{identity}\0"
+    "\\0seed\\0<override>" instead, which no student id (a name without NUL) can equal. The derivation itself is
+    `grader.variant_runtime.streams`, the code learners' notebooks run, so both always agree."""
+    student = _name(student, "student") if override is None else student
+    derived = runtime.streams(key, _name(assignment, "assignment"), student, override)
 
     def stream(question: str) -> np.random.Generator:
-        if not isinstance(question, str) or "\0" in question:
-            raise VariantError(f"a question of a stream is a name without NUL; got {question!r}")
-        digest = hmac.new(key, (prefix + question).encode(), hashlib.sha256).digest()
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(int.from_bytes(digest, "big"))))
+        try:
+            return derived(question)
+        except ValueError as exc:
+            raise VariantError(str(exc)) from None
 
     return stream
 

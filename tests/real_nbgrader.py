@@ -45,6 +45,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from grader import variants
 from grader.course import Course
 from grader.mutants import Mutant
 from grader.submissions import (
@@ -55,7 +56,7 @@ from grader.submissions import (
     solution_submission,
     write_submission,
 )
-from tests.assignments.notebook_runner import copy_course
+from tests.assignments.notebook_runner import copy_course, extreme_variant
 from tests.assignments.specs import SPECS, AssignmentSpec, mutants_for, with_warnings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -170,6 +171,8 @@ def submissions(course: Course, assignment: str) -> frozenset[str]:
                 made[NOISY_SOLUTION] = replace_cell(solution, spec.noisy_cell, noisy)
                 changed.add(NOISY_SOLUTION)
         for student, nb in made.items():
+            if variants.has_variants(course.root, assignment):  # every grader here at the high extreme
+                extreme_variant(course.root, assignment, student, -1)
             write_submission(course, assignment, student, source_path.stem, nb)
         students |= set(made)
     if spec is not None:

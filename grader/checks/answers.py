@@ -74,8 +74,8 @@ def check_answer(key: Mapping[str, Answer], name: str, value: Any, params: Mappi
     expected, why = answer.expected, answer.why
     if callable(expected):
         if params is None:
-            raise ValueError(f"{name} depends on the student's variant, and no variant was given: grade with "
-                             "grader autograde, whose judge knows each submission's owner")
+            raise ValueError(f"{name} depends on the student's variant, and no variant was given (no variant.json "
+                             "beside the notebook): grade with grader autograde, whose judge knows each owner")
         expected, why = expected(params), why.format(**params)
     got = _exact(value, answer, name)
     if answer.kind == "number":

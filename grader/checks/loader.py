@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import os
 import types
 from collections.abc import Callable, Mapping, Sequence
@@ -57,7 +58,23 @@ class AssignmentChecks:
                           f"{assignment_dir(self.course, self.assignment)}); known: {', '.join(self.names) or 'none'}")
 
     def _answer(self, name: str, value: Any) -> None:
-        self.guard.wrap(name, functools.partial(check_answer, self.answers))(name, value)
+        params = local_variant() if callable(self.answers[name].expected) else None
+        self.guard.wrap(name, functools.partial(check_answer, self.answers))(name, value, params)
+
+
+def local_variant(folder: Path | str = ".") -> dict[str, Any] | None:
+    """The parameters of ``variant.json`` in ``folder`` (the notebook's own folder), or None without one.
+
+    Only for checks that run in the notebook's process (plain ``nbgrader autograde``, ``nbgrader validate``): they
+    judge a variant answer against the numbers the notebook ran with, which its own folder holds, as far as such
+    a check can be trusted at all (docs/variants.md). ``grader autograde``'s judge never reads it: it is given the
+    owner's parameters by the grading process."""
+    try:
+        data = json.loads((Path(folder) / "variant.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    parameters = data.get("parameters") if isinstance(data, dict) else None
+    return dict(parameters) if isinstance(parameters, dict) else None
 
 
 def discover(module: types.ModuleType | None) -> dict[str, Callable[..., Any]]:

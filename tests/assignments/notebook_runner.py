@@ -20,6 +20,7 @@ from pathlib import Path
 import matplotlib
 from nbformat import NotebookNode
 
+from grader import variant_files, variants
 from grader.build import build_course
 from grader.course import EMBEDDED_COURSE, Course
 
@@ -28,12 +29,34 @@ IGNORED = ("nnlib", "__pycache__", "release", "submitted", "autograded", "feedba
 """What a copy of the course leaves behind: built helpers and everything nbgrader generates."""
 
 
+IN_PROCESS_STUDENT = "tester"
+"""Whose variant the in-process runs of a copy use: the low extreme of every range (`extreme_variant`)."""
+
+
 def copy_course(root: Path) -> Course:
-    """A copy of assignments/ at ``root`` with every helper package built (the repository's course is untouched)."""
-    shutil.copytree(EMBEDDED_COURSE, root, ignore=shutil.ignore_patterns(*IGNORED))
+    """A copy of assignments/ at ``root`` with every helper package built (the repository's course is untouched).
+
+    An assignment with per-student variants gets in ``source/<name>/`` the files its setup cell reads
+    (`grader.variant_files`) for `IN_PROCESS_STUDENT`, at the low extreme of every range: the in-process runs of the
+    suite use those numbers, while the real-nbgrader pass (tests/real_nbgrader.py) grades at the high extreme."""
+    shutil.copytree(EMBEDDED_COURSE, root, ignore=shutil.ignore_patterns(*IGNORED, "variants", "personal"))
     course = Course.at(root)
     build_course(course)
+    for assignment in course.assignments():
+        if variants.has_variants(root, assignment):
+            variant = extreme_variant(root, assignment, IN_PROCESS_STUDENT, 0)
+            variant_files.write_files(root, course.directory("source", assignment), variant)
     return course
+
+
+def extreme_variant(root: Path, assignment: str, student: str, which: int) -> variants.Variant:
+    """Record ``student``'s variant of ``assignment`` as extreme ``which`` of its generator (0 low, -1 high:
+    ``extremes()`` of ``grading/<assignment>/variants.py``) and return it."""
+    generator = variants.generator(root, assignment)
+    parameters = variants.plain_parameters(generator.extremes()[which], f"{assignment}: extremes()")
+    variant = variants.Variant(student, assignment, parameters, generator.VERSION)
+    variants.write_record(root, variant)
+    return variant
 
 
 def nbgrader_meta(cell: NotebookNode) -> dict:
