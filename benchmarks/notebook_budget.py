@@ -4,7 +4,9 @@ Jupyter kernel (kernel start excluded), against its budget.
 Run: `python benchmarks/notebook_budget.py [--repeats N] [--assignments A B]`. Prints the median seconds of the cells
 and the budget's margin over it; asserts nothing. Each assignment's budget is ``[budget] seconds`` of its
 ``grading/<name>/assignment.toml`` (a few seconds of cells, so that an instructor grading hundreds of notebooks waits
-minutes, not hours); an assignment without one is timed against no budget.
+minutes, not hours); an assignment without one is timed against no budget. An assignment with per-student variants
+runs with the variant files of its generator's high extreme (``extremes()[-1]``, the largest numbers), as a
+submission graded at that extreme would.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import nbformat
 from autograde_bench import grading_env  # the environment graded notebooks run in (one BLAS thread)
 from nbclient import NotebookClient
 
+from grader import variant_files, variants
 from grader.build import build_course
 from grader.course import EMBEDDED_COURSE, Course, scratch_copy
 from grader.grading import read_settings
@@ -51,6 +54,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="notebook-budget-") as tmp:
         course = scratch_copy(Course.at(EMBEDDED_COURSE), Path(tmp) / "course")
         build_course(course, args.assignments)
+        for name in args.assignments:
+            if variants.has_variants(course.root, name):
+                generator = variants.generator(course.root, name)
+                variant = variants.Variant("budget", name, dict(generator.extremes()[-1]), generator.VERSION)
+                variant_files.write_files(course.root, course.directory("source", name), variant)
         print(f"solution notebooks, hidden tests included, kernel start excluded ({args.repeats} runs each)")
         for name in args.assignments:
             notebooks = course.source_notebooks(name)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import types
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -121,11 +122,14 @@ def mutant_submission(
     return replace_cell(solved, mutant.cell, mutant_source(source_nb, mutant, name=name), name=where)
 
 
-def _importer(modules: Mapping[str, str]) -> Callable[..., Any]:
-    """``__import__`` with the packages ``modules`` names (and their submodules) imported as the ones they map to."""
+def _importer(modules: Mapping[str, str], stand_ins: Mapping[str, types.ModuleType]) -> Callable[..., Any]:
+    """``__import__`` with the packages ``modules`` names (and their submodules) imported as the ones they map to,
+    and the modules of ``stand_ins`` given as they are."""
 
     def load(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
         head, dot, rest = name.partition(".")
+        if level == 0 and not dot and head in stand_ins:
+            return stand_ins[head]
         if level == 0 and head in modules:
             name = modules[head] + dot + rest
         return builtins.__import__(name, globals, locals, fromlist, level)
@@ -133,15 +137,26 @@ def _importer(modules: Mapping[str, str]) -> Callable[..., Any]:
     return load
 
 
+def variant_stand_in(parameters: Mapping[str, Any]) -> types.ModuleType:
+    """A ``variant`` module whose ``mine()`` gives ``parameters``: the learner's numbers without their files."""
+    module = types.ModuleType(variant_files.MODULE.removesuffix(".py"))
+    module.mine = lambda folder=".": dict(parameters)  # type: ignore[attr-defined]
+    return module
+
+
 def solution_namespace(
-    source_nb: NotebookNode, cell_id: str, *, modules: Mapping[str, str] | None = None
+    source_nb: NotebookNode, cell_id: str, *, modules: Mapping[str, str] | None = None,
+    variant: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The globals of the solved notebook when its cell ``cell_id`` is about to run: the code cells nbgrader tracks
     before it (locked setup and given code, solutions without their markers; not the test cells nor the experiments)
     run in order in a fresh namespace. ``modules`` maps a package the notebook imports to the one to import instead,
-    e.g. ``{"nnlib": "reference"}``: its helper package as the course's source of it, so that nothing is built."""
+    e.g. ``{"nnlib": "reference"}``: its helper package as the course's source of it, so that nothing is built.
+    ``variant``: the parameters the setup cell's ``from variant import mine`` gives (an assignment with per-student
+    variants)."""
+    stand_ins = {} if variant is None else {variant_files.MODULE.removesuffix(".py"): variant_stand_in(variant)}
     namespace: dict[str, Any] = {"__name__": "__main__",
-                                 "__builtins__": {**vars(builtins), "__import__": _importer(modules or {})}}
+                                 "__builtins__": {**vars(builtins), "__import__": _importer(modules or {}, stand_ins)}}
     for cell in source_nb.cells:
         if grade_id(cell) == cell_id:
             return namespace
@@ -153,10 +168,12 @@ def solution_namespace(
 
 
 def mutant_function(
-    source_nb: NotebookNode, mutant: Mutant, *, modules: Mapping[str, str] | None = None
+    source_nb: NotebookNode, mutant: Mutant, *, modules: Mapping[str, str] | None = None,
+    variant: Mapping[str, Any] | None = None,
 ) -> Callable[..., Any]:
     """The wrong function of a mutant of a function's cell, callable here: ``mutant.function``, or the one function
-    its cell source (:func:`mutant_source`) defines when run in :func:`solution_namespace` (``modules`` as there)."""
+    its cell source (:func:`mutant_source`) defines when run in :func:`solution_namespace` (``modules`` and
+    ``variant`` as there)."""
     if mutant.function is not None:
         return mutant.function
     code = mutant_source(source_nb, mutant)
@@ -164,7 +181,7 @@ def mutant_function(
     if len(defined) != 1:
         raise SubmissionError(f"mutant {mutant.name!r}: its cell {mutant.cell!r} defines {defined or 'no function'}; "
                               "a function's cell defines exactly one")
-    namespace = solution_namespace(source_nb, mutant.cell, modules=modules)
+    namespace = solution_namespace(source_nb, mutant.cell, modules=modules, variant=variant)
     exec(compile(code, f"<mutant {mutant.name}>", "exec"), namespace)
     return namespace[defined[0]]
 

@@ -129,8 +129,8 @@ def _in_folder(folder: Path) -> Iterator[None]:
     finally:
         os.chdir(old_cwd)
         sys.path[:] = old_path
-        for name in [m for m in sys.modules if m == "nnlib" or m.startswith("nnlib.")]:
-            del sys.modules[name]
+        for name in [m for m in sys.modules if m in ("nnlib", "variant") or m.startswith("nnlib.")]:
+            del sys.modules[name]  # the next folder has its own helpers and its own variant.py
 
 
 def kernel_env() -> dict[str, str]:

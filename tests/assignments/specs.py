@@ -18,6 +18,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from grader import variants
 from grader.checks.loader import answer_key
 from grader.course import EMBEDDED_COURSE, Course
 from grader.grading import course_mutants, import_part, read_settings
@@ -112,10 +113,19 @@ def is_function_mutant(mutant: Mutant) -> bool:
     return mutant.function is not None or any(isinstance(n, ast.FunctionDef) for n in ast.parse(solution).body)
 
 
+def low_variant(assignment: str) -> dict[str, Any] | None:
+    """The numbers the in-process runs of an assignment with per-student variants use: its generator's low extreme
+    (as `notebook_runner.copy_course` gives them); None for an assignment without variants."""
+    if not variants.has_variants(EMBEDDED_COURSE, assignment):
+        return None
+    return dict(variants.generator(EMBEDDED_COURSE, assignment).extremes()[0])
+
+
 def wrong_function(mutant: Mutant) -> Callable[..., Any]:
     """The mutant's wrong function, callable without a notebook: a function mutant's own, or its edited cell run
     after the solution's earlier cells, the helper package imported as the course's package."""
-    return mutant_function(source_notebook(mutant.assignment), mutant, modules=HELPERS)
+    return mutant_function(source_notebook(mutant.assignment), mutant, modules=HELPERS,
+                           variant=low_variant(mutant.assignment))
 
 
 def with_warnings(source: str) -> str:

@@ -10,12 +10,12 @@ import builtins
 import nbformat
 import numpy as np
 import pytest
-from specs import HELPERS, MUTANTS, mutant_code, mutants_for, source_notebook, wrong_function
+from specs import HELPERS, MUTANTS, low_variant, mutant_code, mutants_for, source_notebook, wrong_function
 
 from grader.course import EMBEDDED_COURSE
 from grader.submissions import solution_namespace
 
-NOTEBOOK_GLOBALS = {"np", "warnings", "plt"}
+NOTEBOOK_GLOBALS = {"np", "warnings", "plt", "P"}
 """What the notebooks' locked setup cells import: the only globals a wrong function or answer cell may use (an edit
 of the solution may use whatever the notebook defines before its cell)."""
 
@@ -50,7 +50,8 @@ def test_each_mutant_points_at_real_cells_and_is_self_contained(mutant):
     for target in mutant.targets:
         assert cells[target].metadata.nbgrader.grade and not cells[target].metadata.nbgrader.solution
     code = mutant_code(mutant)  # an edit whose old text is no longer in the solution fails here, naming it
-    before = solution_namespace(source_notebook(mutant.assignment), mutant.cell, modules=HELPERS)
+    before = solution_namespace(source_notebook(mutant.assignment), mutant.cell, modules=HELPERS,
+                                variant=low_variant(mutant.assignment))
     allowed = set(before) if mutant.edits else NOTEBOOK_GLOBALS
     assert _free_names(code) <= allowed, _free_names(code) - allowed
     # it defines what the solution cell defines (the function, or the answer variables), under the same names

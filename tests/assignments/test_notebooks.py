@@ -26,8 +26,8 @@ from grader.submissions import (
 )
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS\n?", re.S)
-STUDENT_MODULES = {"warnings", "numpy", "matplotlib", "nnlib"}
-"""What a student's environment has (plus the helper package shipped with the release)."""
+STUDENT_MODULES = {"warnings", "numpy", "matplotlib", "nnlib", "variant"}
+"""What a student's environment has (plus the helper package and the variant runtime shipped with the release)."""
 
 
 def _imports(source: str) -> set[str]:
