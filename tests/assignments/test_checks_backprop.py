@@ -168,3 +168,19 @@ def test_unknown_aspects_list_the_known_ones(check, aspect):
 def test_unknown_activations_list_the_known_ones():
     with pytest.raises(ValueError, match="known: relu, sigmoid, tanh"):
         BACKPROP.run("activation_backward", _relu_backward, "softmax")
+
+
+def test_the_variant_answer_is_judged_against_the_variant_json_of_the_notebooks_folder(tmp_path, monkeypatch):
+    """In the notebook's process (plain nbgrader) q_missing_m_relative_difference is judged against the m of
+    variant.json beside the notebook, never against a fixed number; without one it cannot be judged."""
+    name = "q_missing_m_relative_difference"
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="depends on the student's variant"):
+        BACKPROP.run(name, 0.9091)
+    (tmp_path / "variant.json").write_text('{"student": "s", "assignment": "backprop", "parameters": {"m": 21}}')
+    BACKPROP.run(name, 0.9091)  # 20 / 22, as Experiment 3 prints it
+    for wrong in (0.9048, 0.9130, 21, 1e-3, True, "0.9091", float("nan")):  # m = 20, m = 22, m, small, not numbers
+        with pytest.raises(AssertionError, match=name):
+            BACKPROP.run(name, wrong)
+    with pytest.raises(AssertionError, match="your m = 21 examples"):
+        BACKPROP.run(name, 0.9130)

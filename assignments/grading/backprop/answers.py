@@ -1,5 +1,6 @@
 """The answer key of ``backprop``: what the experiments on finite differences and on equal weights show, each proved
-on the reference by test_claims.py beside this file."""
+on the reference by test_claims.py beside this file. q_missing_m_relative_difference depends on the learner's own
+m (variants.py): it is judged against the owner's."""
 
 from __future__ import annotations
 
@@ -38,11 +39,15 @@ ANSWERS: dict[str, Answer] = {
         },
     ),
     "q_missing_m_relative_difference": Answer(
-        "letter",
-        "c",
-        "gradients m times too large give ||m g - g|| / (||m g|| + ||g||) = (m - 1) / (m + 1), close to 1 whatever "
-        "the network: a gradient check cannot miss a forgotten 1/m",
-        {"a": "only a correct gradient agrees that well", "b": "the difference is a factor m, not a small error"},
+        "number",
+        lambda p: (p["m"] - 1) / (p["m"] + 1),
+        "with your m = {m} examples, finite differences approximate the true gradient g, and your gradients are m g: "
+        "||m g - g|| / (||m g|| + ||g||) = (m - 1) / (m + 1), the same for every parameter and close to 1 whatever "
+        "the network, so a gradient check cannot miss a forgotten 1/m. Run Experiment 3 with your own P[\"m\"] and "
+        "copy the relative difference it prints, with its 4 decimals",
+        # A printed value is off by at most 5e-5, 5.5e-5 relatively at m = 21; the answers of m and m + 1 differ by
+        # 2.0e-4 relatively at m = 100 (test_claims.py): a classmate's answer is never right for another m.
+        rel_tol=1e-4,
     ),
     "q_equal_init_rows_stay_equal": Answer(
         "bool",

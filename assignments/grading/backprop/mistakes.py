@@ -304,15 +304,34 @@ MUTANTS.code(
     description="I answered 1e-7, the step many tutorials use, without reading the table",
 )
 
-MUTANTS.code(
+MISSING_M_ANSWER = '(P["m"] - 1) / (P["m"] + 1)'
+"""The solution's q_missing_m_relative_difference, a formula of the learner's own m."""
+
+MUTANTS.edit(
+    name="q_missing_m_exactly_m",
+    cell="q_bug_answer",
+    replace={MISSING_M_ANSWER: 'P["m"]'},
+    targets=("test_q_missing_m",),
+    expect=("your m =", "(m - 1) / (m + 1)"),
+    description="I thought gradients m times too large give a relative difference of m",
+)
+
+MUTANTS.edit(
+    name="q_missing_m_of_experiment_1",
+    cell="q_bug_answer",
+    replace={MISSING_M_ANSWER: "0.9048"},
+    targets=("test_q_missing_m",),
+    expect=("your m =", "not right for your own experiment"),
+    description="I answered 19/21 = 0.9048, the value for Experiment 1's 20 examples, not for my own m",
+)
+
+MUTANTS.edit(
     name="q_missing_m_looks_small",
     cell="q_bug_answer",
-    code="""
-        q_missing_m_relative_difference = "b"
-    """,
+    replace={MISSING_M_ANSWER: "1e-3"},
     targets=("test_q_missing_m",),
-    expect=("(m - 1) / (m + 1)",),
-    description="I expected a forgotten 1/m to show as a small relative difference",
+    expect=("(m - 1) / (m + 1)", "cannot miss"),
+    description="I expected a forgotten 1/m to show as a small relative difference, about 1e-3",
 )
 
 MUTANTS.code(

@@ -12,13 +12,16 @@ not depend on it, also the loss of the logits Z_L that ``reference.network.loss_
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import io
 import math
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 
+from grader.checks.answers import check_answer
 from grader.submissions import cell_source, solution_sources
 from reference.activations import get_activation
 from reference.gradcheck import numerical_gradient, relative_error
@@ -27,6 +30,7 @@ from reference.losses import FROM_LOGITS
 from reference.network import accuracy, backward, forward
 from reference.train import train
 
+from . import variants
 from .answers import ANSWERS
 
 SEEDS = range(30)
@@ -372,21 +376,99 @@ def test_with_a_fresh_dropout_mask_at_every_call_a_correct_backprop_fails_the_ch
     assert change > 100 * default_eps * max(np.abs(g).max() for g in grads.values())
 
 
-# --- Experiment 3: a forgotten 1/m ----------------------------------------------------------------------------------
+# --- Experiment 3: a forgotten 1/m, on the learner's own m (variants.py) -------------------------------------------
 
 
-def test_experiment_3_a_forgotten_1_over_m_gives_m_minus_1_over_m_plus_1(settings, losses, default_eps):
+M_LOW, M_HIGH = (bound["m"] for bound in variants.extremes())
+EVERY_M = range(M_LOW, M_HIGH + 1)
+SOME_M = (M_LOW, M_LOW + 1, 37, 64, M_HIGH - 1, M_HIGH)
+"""The ends of the range and a few values inside: where the notebook's own cells are run."""
+
+
+def test_the_generator_draws_m_from_its_extremes_and_every_value_between():
+    """variants.extremes() are the ends of what parameters() draws, so the claims below cover every learner."""
+    assert variants.extremes() == [{"m": M_LOW}, {"m": M_HIGH}]
+    drawn = {variants.parameters(lambda question, seed=seed: np.random.default_rng([seed, len(question)]))["m"]
+             for seed in range(4000)}
+    assert drawn == set(EVERY_M)
+    assert M_HIGH <= 200  # the first m of the 200 training points
+
+
+def _forgotten(settings, m: int, loss: LossFn, eps: float, factor: float, acts=None, seed=None) -> dict[str, float]:
+    """Experiment 3 on the reference: the gradients of Experiment 1's network (or another one: ``acts``, ``seed``) on
+    the first m training points, multiplied by ``factor``, against centered differences of the loss on the same
+    points, per parameter."""
     s = settings
-    params, X, Y, acts = _params(s, s["CHECK_DIMS"]), s["X_check"], s["Y_check"], s["CHECK_ACTIVATIONS"]
-    m = X.shape[1]
-    loss = losses["notebook bce_loss of A_L"]
+    acts = s["CHECK_ACTIVATIONS"] if acts is None else acts
+    params, X, Y = _params(s, s["CHECK_DIMS"], seed), s["X_train"][:, :m], s["Y_train"][:, :m]
     grads = _grads(params, X, Y, acts)
     work = {k: v.copy() for k, v in params.items()}
-    for key in work:
-        approx = numerical_gradient(lambda: loss(work, X, Y, acts), work[key], default_eps)
-        assert abs(relative_error(m * grads[f"d{key}"], approx) - (m - 1) / (m + 1)) < 1e-6, key
-    assert (m - 1) / (m + 1) > 1e-2  # in the "wrong" band
-    assert ANSWERS["q_missing_m_relative_difference"].expected == "c"
+    approx = {key: numerical_gradient(lambda: loss(work, X, Y, acts), work[key], eps) for key in work}
+    return {key: relative_error(factor * grads[f"d{key}"], approx[key]) for key in work}
+
+
+@pytest.mark.parametrize("loss_name", ["notebook bce_loss of A_L", "reference loss of the logits"])
+def test_experiment_3_a_forgotten_or_doubled_1_over_m_gives_m_minus_1_over_m_plus_1(
+    settings, losses, default_eps, loss_name
+):
+    """The notebook: "(m - 1)/(m + 1), the same for every parameter, whatever the network and the data. For every m of
+    this course it lies between 0.9 and 0.99 ... Nor a doubled one: gradients m times too small give (m - 1)/(m + 1)
+    too"; on Experiment 3's network for every m a learner can get, on the tanh network of Experiment 2 and on other
+    initializations for some."""
+    s, loss = settings, losses[loss_name]
+    params = _params(s, s["CHECK_DIMS"])
+    runs = [(m, None, None) for m in EVERY_M] + [
+        (m, acts, seed) for m in SOME_M for acts in (s["CHECK_ACTIVATIONS"], s["SWEEP_ACTIVATIONS"]) for seed in (2, 3)
+    ]
+    for m, acts, seed in runs:
+        if acts is None:  # the learner's run: no ReLU input near its kink (measured: 8.3e-4 at least)
+            assert np.abs(params["W1"] @ s["X_train"][:, :m] + params["b1"]).min() > 10 * default_eps
+        exact = (m - 1) / (m + 1)
+        assert 0.9 < exact < 0.99 and exact > 1e-2  # in the "wrong" band
+        for factor in (m, 1 / m):
+            errors = _forgotten(s, m, loss, default_eps, factor, acts, seed)
+            assert all(abs(error - exact) < 1e-8 for error in errors.values()), (m, acts, seed, factor, errors)
+
+
+def _experiment_3_prints(settings, solution, source_nb, m: int) -> list[float]:
+    """The relative differences the notebook's Experiment 3 cell prints with P = {"m": m}, after Experiment 1's cell
+    (which defines params and loss_as_function_of), run with the notebook's solution."""
+    cells = {cell.get("id"): cell.source for cell in source_nb.cells}
+    namespace = {**solution, **settings, "P": {"m": m}}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(cells["code-36"], namespace)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(cells["code-44"], namespace)
+    return [float(line.rsplit(" ", 1)[1]) for line in out.getvalue().splitlines()]
+
+
+@pytest.mark.parametrize("m", SOME_M)
+def test_experiment_3_prints_what_the_answer_key_expects_for_that_m(settings, solution, source_nb, m):
+    """What a learner with this m reads off their run (4 decimals, every parameter alike) is accepted, and so is the
+    solution's formula."""
+    printed = _experiment_3_prints(settings, solution, source_nb, m)
+    assert len(printed) == 6 and len(set(printed)) == 1, printed
+    answer = ANSWERS["q_missing_m_relative_difference"]
+    assert answer.expected({"m": m}) == (m - 1) / (m + 1)
+    check_answer(ANSWERS, "q_missing_m_relative_difference", printed[0], {"m": m})
+    namespace = {"P": {"m": m}}
+    exec(solution_sources(source_nb)["q_bug_answer"], namespace)
+    check_answer(ANSWERS, "q_missing_m_relative_difference", namespace["q_missing_m_relative_difference"], {"m": m})
+
+
+def test_the_tolerance_takes_the_printed_answer_and_refuses_every_other_ms(settings):
+    """rel_tol (answers.py): 4 printed decimals pass for every m, and no other m's answer, nor Experiment 1's
+    19/21, nor the mutants' m and 1e-3, passes for any m: copying a classmate's answer loses the point."""
+    name = "q_missing_m_relative_difference"
+    for m in EVERY_M:
+        check_answer(ANSWERS, name, round((m - 1) / (m + 1), 4), {"m": m})
+        others = [(k - 1) / (k + 1) for k in EVERY_M if k != m] + [19 / 21, 0.9048, float(m), 1e-3]
+        for value in others:
+            with pytest.raises(AssertionError, match=f"your m = {m} examples"):
+                check_answer(ANSWERS, name, value, {"m": m})
+    assert settings["X_check"].shape[1] == 20 and 20 not in EVERY_M  # Experiment 1's m: no learner's answer
+    np.testing.assert_array_equal(settings["X_check"], settings["X_train"][:, :20])
 
 
 # --- Experiments 4 and 5: training, and what it does on held-out points --------------------------------------------
