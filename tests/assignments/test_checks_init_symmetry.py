@@ -3,6 +3,7 @@ mistake with a message naming it, and never trust a student's object or let a st
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import warnings
@@ -12,6 +13,7 @@ import pytest
 from bad_answers import assert_mutant_functions_fail
 from course_checks import checks, module
 
+from grader import variants
 from grader.course import EMBEDDED_COURSE, Course
 from reference.init import he_std, initialize, xavier_std
 
@@ -201,10 +203,16 @@ class LyingArray(np.ndarray):
         return np.ones(np.shape(self), dtype=bool)
 
 
-def test_objects_that_equal_everything_do_not_pass():
-    """Is a student's object never compared with its own __eq__ (answers, parameters, groups)?"""
+def test_objects_that_equal_everything_do_not_pass(tmp_path, monkeypatch):
+    """Is a student's object never compared with its own __eq__ (answers, parameters, groups)? (Variant answers are
+    judged against a variant.json beside the notebook, at the low extreme of each range.)"""
+    monkeypatch.chdir(tmp_path)
     for assignment in Course.at(EMBEDDED_COURSE).assignments():
         loaded = checks(assignment)
+        if variants.has_variants(EMBEDDED_COURSE, assignment):
+            low = variants.generator(EMBEDDED_COURSE, assignment).extremes()[0]
+            record = {"student": "s", "assignment": assignment, "parameters": low}
+            (tmp_path / "variant.json").write_text(json.dumps(record))
         for name in loaded.answers:
             with pytest.raises(AssertionError):
                 loaded.run(name, AlwaysEqual())
@@ -244,12 +252,12 @@ def test_str_subclass_answers_are_judged_by_their_characters():
 @pytest.mark.parametrize(
     ("name", "value", "ok"),
     [
-        ("q1_first_step_W1_moves", 2, True),
-        ("q1_first_step_W1_moves", np.int64(2), True),
-        ("q1_first_step_W1_moves", 2.0, True),
-        ("q1_first_step_W1_moves", "2", False),
-        ("q1_first_step_W1_moves", 2.5, False),
-        ("q1_rank_W1_after_two_steps", True, False),  # True == 1, but a bool is not a rank
+        ("q1_rank_W1_after_first_move", 1, True),
+        ("q1_rank_W1_after_first_move", np.int64(1), True),
+        ("q1_rank_W1_after_first_move", 1.0, True),
+        ("q1_rank_W1_after_first_move", "1", False),
+        ("q1_rank_W1_after_first_move", 1.5, False),
+        ("q1_rank_W1_after_first_move", True, False),  # True == 1, but a bool is not a rank
         ("q1_relu_negative_bias", " (A) ", True),
         ("q1_relu_negative_bias", "e", False),
         ("q2_across_layers_matters", np.False_, True),
@@ -276,7 +284,7 @@ def test_answer_types(name, value, ok):
 @pytest.mark.parametrize(
     ("name", "value", "words"),
     [
-        ("q1_first_step_W1_moves", 1, "W2 is still all zeros"),
+        ("q1_rank_W1_after_first_move", 2, "multiples of one row"),
         ("q1_zeros_tanh_weights_move", True, r"tanh\(0\) = 0"),
         ("q1_rank_W1_after_many_updates", 2, "one direction"),
         ("q3_columns_are_examples", True, "FEATURES"),
@@ -519,3 +527,50 @@ def test_every_mutant_function_of_the_library_fails_the_check_of_its_target():
 def test_the_helper_checks_name_their_aspects():
     with pytest.raises(ValueError, match="known: shapes, spread, randomness"):
         INIT.run("from_stds", _helper(), "everything")
+
+
+def _variant_folder(folder, depth, width):
+    """A notebook's folder holding variant.json with these numbers, as the grader or the learner's run leaves it."""
+    (folder / "variant.json").write_text(
+        f'{{"student": "s", "assignment": "init_symmetry", "parameters": {{"depth": {depth}, "width": {width}}}}}'
+    )
+
+
+@pytest.mark.parametrize(("depth", "width"), [(3, 7), (5, 10), (8, 12)])
+def test_the_first_move_of_W1_is_judged_against_the_depth_of_the_notebooks_own_variant(
+    tmp_path, monkeypatch, depth, width
+):
+    """In the notebook's process (plain nbgrader) q1_first_step_W1_moves is judged against the depth in
+    variant.json beside the notebook: the depth itself passes, in any integer spelling; a classmate's depth, the
+    2-10-1 network's 2, the number of hidden layers or a type confusion fails, and the hint names the owner's
+    numbers; without variant.json it cannot be judged at all."""
+    name = "q1_first_step_W1_moves"
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="depends on the student's variant"):
+        INIT.run(name, depth)
+    _variant_folder(tmp_path, depth, width)
+    for right in (depth, np.int64(depth), float(depth)):
+        INIT.run(name, right)
+    for wrong in (depth - 1, depth + 1, 2, 1, 0, str(depth), depth + 0.5, True, None):
+        with pytest.raises(AssertionError, match=name):
+            INIT.run(name, wrong)
+    with pytest.raises(AssertionError, match=f"your network has depth L = {depth} \\(hidden layers of {width} units"):
+        INIT.run(name, depth - 1)
+    with pytest.raises(AssertionError, match="W2 is still all zeros"):
+        INIT.run(name, 1)
+    with pytest.raises(AssertionError, match="one hidden layer"):
+        INIT.run(name, 2)
+
+
+def test_the_generator_gives_a_class_of_thirty_at_least_five_depths_and_widths_within_its_extremes():
+    """Issue 18's acceptance: 30 ids (with any key: here three) get at least 5 distinct values of each varying
+    quantity, plain ints within the ranges that extremes() spans and test_claims.py proves the notebook on."""
+    generator = module("init_symmetry.variants")
+    low, high = generator.extremes()
+    ids = [f"student{k:02d}" for k in range(30)]
+    for key in (bytes(32), bytes(range(32)), b"init_symmetry-variants-test-key!"):
+        drawn = [generator.parameters(variants.streams(key, "init_symmetry", sid)) for sid in ids]
+        for quantity in ("depth", "width"):
+            values = [d[quantity] for d in drawn]
+            assert all(type(v) is int and low[quantity] <= v <= high[quantity] for v in values)
+            assert len(set(values)) >= 5, (quantity, sorted(set(values)))

@@ -1,5 +1,6 @@
 """The answer key of ``init_symmetry``: the nine auto-graded answers to the forum thread's three questions, each
-proved on the reference by test_claims.py beside this file."""
+proved on the reference by test_claims.py beside this file. q1_first_step_W1_moves depends on the learner's own
+network (variants.py): it is judged against the owner's depth."""
 
 from __future__ import annotations
 
@@ -19,21 +20,29 @@ ANSWERS: dict[str, Answer] = {
     ),
     "q1_first_step_W1_moves": Answer(
         "int",
-        2,
-        "at update t, dW1 = dZ1 X^T with dZ1 = (W2^T dZ2) * g'(Z1); W2 starts at zero and only becomes non-zero "
-        "after the first update, so dW1 is exactly 0 at update 1. Print np.abs(grads['dW1']).max() per update",
+        lambda p: p["depth"],
+        "your network has depth L = {depth} (hidden layers of {width} units). At every update dW_l = dZ_l A_(l-1)^T "
+        "and dZ_l = (W_(l+1)^T dZ_(l+1)) * g'(Z_l), which is exactly 0 as long as W_(l+1) is all zeros: W_L moves at "
+        "update 1, W_(L-1) at update 2, one update later for every layer on the way back, so W1 first moves at "
+        "update L. Print np.abs(grads['dW1']).max() per update: exactly 0, then a (tiny) number",
         {
             1: "the random biases do not make W1 move at once: at update 1 dW1 = (W2^T dZ2 * g'(Z1)) X^T is "
-            "exactly zero, because W2 is still all zeros (only W2 and the biases move at update 1)",
+            "exactly zero, because W2 is still all zeros (only the last layer's weights and bias move at update 1)",
             0: "updates are counted from 1",
+            2: "2 is right for a network with one hidden layer, such as 2 -> 10 -> 1, not for yours: every layer "
+            "between W1 and the output delays it by one more update",
         },
     ),
-    "q1_rank_W1_after_two_steps": Answer(
+    "q1_rank_W1_after_first_move": Answer(
         "int",
         1,
-        "after two updates W1 = -lr * dW1(update 2), and dW1 = (w2 * g'(b1)) (X dz2)^T is an outer product of "
-        "two vectors: every row is a multiple of the same row. Print np.linalg.matrix_rank(params['W1'])",
-        {0: "W1 is no longer zero after the second update", 2: "all rows of W1 are multiples of one row"},
+        "right after the update at which W1 first moves, W1 = -lr * dW1 with dW1 = dZ1 X^T. Until then every "
+        "activation is the same on every example, so dZ1 is a column times the row (A_L - Y) / m: dW1 is an outer "
+        "product, every row a multiple of the same row. Print rank(zw['W1']) before the next update",
+        {
+            0: "W1 is no longer zero after the update at which it first moves",
+            2: "all rows of W1 are multiples of one row",
+        },
     ),
     "q1_rank_W1_after_many_updates": Answer(
         "int",
@@ -44,7 +53,7 @@ ANSWERS: dict[str, Answer] = {
         {
             2: "W1 is 10 x 2, so rank 2 is possible, but it never comes: every row of W1 stays a multiple of the same "
             "row, the network sees the input along one direction only, however long it trains",
-            0: "W1 is not zero any more: it moved from update 2 on",
+            0: "W1 is not zero any more: it started moving at update 3, the depth of the 2-10-5-1 network",
         },
     ),
     "q1_relu_negative_bias": Answer(

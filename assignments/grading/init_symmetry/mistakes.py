@@ -502,17 +502,40 @@ def duplicates_first_member_only(W, b, W_next=None, tol=1e-8):
 
 # --- answers -------------------------------------------------------------------------------------------------------
 
-MUTANTS.code(
+MUTANTS.edit(
     name="q1_W1_moves_at_update_1",
     cell="q1_answers",
-    code="""
-        q1_first_step_W1_moves = 1
-        q1_rank_W1_after_two_steps = 1
-        q1_relu_negative_bias = "a"
-    """,
+    replace={'q1_first_step_W1_moves = P["depth"]': "q1_first_step_W1_moves = 1"},
     targets=("test_q1_first_step",),
     expect=("W2 is still all zeros",),
     description="I thought W1 moves at the first update because the biases are random",
+)
+
+MUTANTS.edit(
+    name="q1_W1_moves_once_per_hidden_layer",
+    cell="q1_answers",
+    replace={'q1_first_step_W1_moves = P["depth"]': 'q1_first_step_W1_moves = P["depth"] - 1'},
+    targets=("test_q1_first_step",),
+    expect=("your network has depth L =", "one update later for every layer"),
+    description="I counted one update per hidden layer, L - 1, forgetting that the output layer's W_L moves first",
+)
+
+MUTANTS.edit(
+    name="q1_W1_moves_at_update_2_of_a_2_10_1_net",
+    cell="q1_answers",
+    replace={'q1_first_step_W1_moves = P["depth"]': "q1_first_step_W1_moves = 2"},
+    targets=("test_q1_first_step",),
+    expect=("one hidden layer", "your network has depth L ="),
+    description="I answered 2, a classmate's answer for a 2-10-1 network (one hidden layer), not my own network's",
+)
+
+MUTANTS.edit(
+    name="q1_W1_full_rank_after_first_move",
+    cell="q1_answers",
+    replace={"q1_rank_W1_after_first_move = 1": "q1_rank_W1_after_first_move = 2"},
+    targets=("test_q1_rank",),
+    expect=("multiples of one row",),
+    description="I thought W1, 2 columns wide, has rank 2 as soon as it moves, since its units have different biases",
 )
 
 MUTANTS.code(

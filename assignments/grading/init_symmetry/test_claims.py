@@ -1,7 +1,8 @@
 """Every claim init_symmetry makes about training, proved on reference/ with the notebook's own settings.
 
 The settings are read from the notebook's locked ``settings`` cell (and the Question 1 experiments' ``Q1_`` and
-``MOONS_`` lines from their cells), and the notebook's solution functions are shown to draw exactly what the
+``MOONS_`` lines from their cells; the ``Q1_`` lines with each learner's numbers ``P``, over every variant that
+variants.py can give), and the notebook's solution functions are shown to draw exactly what the
 reference's ``initialize`` draws and to group duplicates as ``reference.symmetry.duplicate_units`` does, so what
 holds here holds for the learner's run with a correct solution. The facts of the reference's own issue (zero init,
 constant init, column symmetry, ...) are tested in tests/reference/; these are the notebook's statements about its
@@ -13,6 +14,7 @@ Some tests pin a claim the notebook made before issue 15 was fixed, and fail on 
 
 from __future__ import annotations
 
+import ast
 import itertools
 import math
 
@@ -28,6 +30,7 @@ from reference.symmetry import duplicate_units, weight_rank
 from reference.train import train
 
 from .answers import ANSWERS
+from .variants import DEPTH_RANGE, WIDTH_RANGE, extremes
 
 INITS = {
     "zeros": {"weights": "zeros"},
@@ -246,32 +249,143 @@ def test_zero_weights_random_biases_make_distinct_units_that_do_not_learn_circle
     assert loss[-1] > math.log(2) - 0.01
 
 
-# --- Question 1: zero weights, random biases -------------------------------------------------------------------------
+# --- Question 1: zero weights, random biases, on each learner's own network (variants.py) ------------------------
+
+GRID = [{"depth": d, "width": w} for d in range(DEPTH_RANGE[0], DEPTH_RANGE[1] + 1)
+        for w in range(WIDTH_RANGE[0], WIDTH_RANGE[1] + 1)]
+"""Every variant of Question 1's network: the claims about its first updates are proved on each."""
+SAMPLE = [*extremes(), {"depth": 4, "width": 12}, {"depth": 5, "width": 10}, {"depth": 7, "width": 8},
+          {"depth": 8, "width": 7}]
+"""Both extremes and variants inside: the claims about the whole run of STEPS updates are proved on these."""
+
+
+def _vid(p: dict) -> str:
+    return f"depth{p['depth']}-width{p['width']}"
+
+
+def _q1_network(source_nb, p: dict) -> tuple[list[int], list[str]]:
+    """Question 1's network as the notebook's cell builds it from the learner's numbers ``p``."""
+    q1 = _cell_lines(source_nb, "Q1_DIMS = ", ("Q1_",), {"P": p})
+    return q1["Q1_DIMS"], q1["Q1_ACTIVATIONS"]
 
 
 @pytest.fixture(scope="module")
-def q1_run(source_nb, settings) -> dict:
-    """The Question 1 experiment: 2-10-1, ReLU then sigmoid, zero weights, N(0, 1) biases, plain gradient descent."""
-    q1 = _cell_lines(source_nb, "Q1_DIMS = ", ("Q1_",))
-    dims, acts = q1["Q1_DIMS"], q1["Q1_ACTIVATIONS"]
-    params = initialize(dims, np.random.default_rng(settings["SEED"]), **INITS["zero weights, random biases"])
+def notebook_rank(source_nb):
+    """The ``rank`` the Question 1 cell defines (and prints), taken from the cell itself."""
+    cell = next(c for c in source_nb.cells if "Q1_DIMS = " in c.source)
+    definition = next(n for n in ast.parse(cell.source).body if isinstance(n, ast.FunctionDef) and n.name == "rank")
+    namespace: dict = {"np": np}
+    exec(ast.get_source_segment(cell.source, definition), namespace)
+    return namespace["rank"]
+
+
+def _q1_run(source_nb, settings, notebook_rank, p: dict, steps: int) -> dict:
+    """The Question 1 experiment for the learner's numbers ``p``: zero weights, N(0, 1) biases, plain gradient
+    descent for ``steps`` updates, with what the cell prints (per update, before it) and what Question 3 reads."""
+    s = settings
+    dims, acts = _q1_network(source_nb, p)
+    params = initialize(dims, np.random.default_rng(s["SEED"]), **INITS["zero weights, random biases"])
     start = {k: v.copy() for k, v in params.items()}
-    dW1_max, dW2_max, rank_before, W2_history = [], [], [], [params["W2"].copy()]
-    for _ in range(settings["STEPS"]):
-        _, grads = loss_and_grads(params, settings["X_train"], settings["Y_train"], acts, "bce")
-        dW1_max.append(np.abs(grads["dW1"]).max())
-        dW2_max.append(np.abs(grads["dW2"]).max())
-        rank_before.append(weight_rank(params["W1"]))
-        params = {k: v - settings["LR"] * grads["d" + k] for k, v in params.items()}
+    L = len(dims) - 1
+    dW, db, rank_before, default_rank_before, second_direction = [], [], [], [], []
+    W2_history = [params["W2"].copy()]
+    for _ in range(steps):
+        _, grads = loss_and_grads(params, s["X_train"], s["Y_train"], acts, "bce")
+        dW.append([float(np.abs(grads[f"dW{l}"]).max()) for l in range(1, L + 1)])
+        db.append([float(np.abs(grads[f"db{l}"]).max()) for l in range(1, L + 1)])
+        rank_before.append(notebook_rank(params["W1"]))
+        default_rank_before.append(weight_rank(params["W1"]))
+        sv = np.linalg.svd(params["W1"], compute_uv=False)
+        second_direction.append(sv[1] / sv[0] if sv[0] > 0 else 0.0)
+        params = {k: v - s["LR"] * grads["d" + k] for k, v in params.items()}
         W2_history.append(params["W2"].copy())
-    return {"start": start, "end": params, "dW1": dW1_max, "dW2": dW2_max, "rank_before": rank_before,
-            "W2_history": W2_history, "activations": acts}
+    return {"p": p, "dims": dims, "activations": acts, "L": L, "start": start, "end": params, "dW": dW, "db": db,
+            "rank_before": rank_before, "default_rank_before": default_rank_before,
+            "second_direction": second_direction, "W2_history": W2_history}
 
 
-def test_q1_W1_first_moves_at_update_two_and_W2_at_once(q1_run):
-    assert q1_run["dW1"][0] == 0.0 and q1_run["dW1"][1] > 0 and q1_run["dW2"][0] > 0
-    first = 1 + next(t for t, g in enumerate(q1_run["dW1"]) if g > 0)
-    assert first == ANSWERS["q1_first_step_W1_moves"].expected
+@pytest.fixture(scope="module")
+def q1_first_updates(source_nb, settings, notebook_rank) -> list[dict]:
+    """Every variant's first L + 2 updates: those the cell prints."""
+    return [_q1_run(source_nb, settings, notebook_rank, p, p["depth"] + 2) for p in GRID]
+
+
+@pytest.fixture(scope="module")
+def q1_runs(source_nb, settings, notebook_rank) -> list[dict]:
+    """The sample's whole runs of STEPS updates."""
+    return [_q1_run(source_nb, settings, notebook_rank, p, settings["STEPS"]) for p in SAMPLE]
+
+
+def test_the_variants_cover_the_generator_ranges_and_the_cell_builds_each_learner_s_network(source_nb):
+    assert extremes() == [GRID[0], GRID[-1]] and all(p in GRID for p in SAMPLE) and len(GRID) == 36
+    for p in GRID:
+        dims, acts = _q1_network(source_nb, p)
+        assert dims == [2] + [p["width"]] * (p["depth"] - 1) + [1]
+        assert acts == ["relu"] * (p["depth"] - 1) + ["sigmoid"]
+
+
+def test_q1_every_network_has_two_dead_units_in_layer_1_and_a_live_unit_in_every_hidden_layer(q1_first_updates):
+    """What the claims below need of the biases, which are the first numbers of default_rng(SEED) for everyone:
+    Question 3 looks at two units of layer 1 whose bias starts negative, and the backward signal reaches W1 only
+    through live units."""
+    for run in q1_first_updates:
+        b = [run["start"][f"b{l}"][:, 0] for l in range(1, run["L"])]
+        assert np.count_nonzero(b[0] < 0) >= 2, _vid(run["p"])
+        assert all(np.any(bl > 0) for bl in b), _vid(run["p"])
+
+
+def test_q1_layer_l_first_moves_at_update_L_minus_l_plus_1_so_W1_at_the_depth(source_nb, q1_first_updates):
+    """Zero weights, random biases, on every learner's network: dW_l is exactly 0 before update L - l + 1 and not
+    after (one update later for every layer on the way back), so W1 first moves at update L, the answer key's
+    lambda and the solution's P["depth"]; at update 1 only the last layer's weights and bias get a gradient."""
+    solution = solution_sources(source_nb)["q1_answers"]
+    for run in q1_first_updates:
+        p, L = run["p"], run["L"]
+        assert p["depth"] == L
+        for l in range(1, L + 1):
+            moved = [dW[l - 1] > 0 for dW in run["dW"]]
+            assert moved == [False] * (L - l) + [True] * (len(moved) - (L - l)), (_vid(p), l)
+        assert all(db == 0.0 for db in run["db"][0][:-1]) and run["db"][0][-1] > 0
+        first = 1 + next(t for t, dW in enumerate(run["dW"]) if dW[0] > 0)
+        namespace = {"P": p}
+        exec(solution, namespace)
+        assert first == ANSWERS["q1_first_step_W1_moves"].expected(p) == namespace["q1_first_step_W1_moves"]
+
+
+def test_q1_W1_first_moves_by_a_tiny_amount_yet_far_from_underflow(q1_first_updates):
+    """The notebook: "See how small it is then"; the hint: "then a (tiny) number"; variants.py: the first non-zero
+    dW1 is above 1e-150 in every variant. Tiny: at least a thousand times below the last layer's at update 1."""
+    for run in q1_first_updates:
+        first_dW1, last_layer_at_1 = run["dW"][run["L"] - 1][0], run["dW"][0][-1]
+        assert 1e-150 < first_dW1 < 1e-3 * last_layer_at_1, _vid(run["p"])
+
+
+def test_q1_W1_has_rank_one_right_after_its_first_move(q1_first_updates):
+    """The rank the cell prints (its own ``rank``) is 0 before update L + 1 and 1 before L + 1 and L + 2, in every
+    variant; the second singular value is round-off (below 1e-12 of the first), and for some variants the default
+    threshold of np.linalg.matrix_rank takes it for a second direction, as the notebook warns."""
+    fooled = []
+    for run in q1_first_updates:
+        L = run["L"]
+        assert run["rank_before"] == [0] * L + [1, 1], _vid(run["p"])
+        assert max(run["second_direction"]) < 1e-12
+        fooled.append(2 in run["default_rank_before"])
+    assert any(fooled)
+    assert ANSWERS["q1_rank_W1_after_first_move"].expected == 1
+
+
+def test_q1_W1_keeps_moving_on_one_direction_and_the_units_with_a_negative_bias_stay_dead(settings, q1_runs):
+    """Over the whole run: W1 moves at every update from L on, its rank stays 1, and the ReLU units whose bias
+    starts negative, in layer 1 as in every hidden layer, keep their zero row and their bias: dead for good."""
+    for run in q1_runs:
+        L = run["L"]
+        assert len(run["dW"]) == settings["STEPS"] and all(dW[0] > 0 for dW in run["dW"][L - 1:])
+        assert set(run["rank_before"][L:]) == {1} and max(run["second_direction"]) < 1e-12, _vid(run["p"])
+        for l in range(1, L):
+            negative = np.flatnonzero(run["start"][f"b{l}"][:, 0] < 0)
+            assert not np.any(run["end"][f"W{l}"][negative]), (_vid(run["p"]), l)
+            assert np.array_equal(run["end"][f"b{l}"][negative], run["start"][f"b{l}"][negative])
+    assert ANSWERS["q1_relu_negative_bias"].expected == "a"
 
 
 def test_the_forum_claim_with_random_biases_is_right_at_update_one_for_all_but_the_last_layer_only(settings):
@@ -284,18 +398,6 @@ def test_the_forum_claim_with_random_biases_is_right_at_update_one_for_all_but_t
     for l in range(1, L + 1):
         moved = [bool(np.any(grads[f"dW{l}"])) for grads in seen]
         assert moved == [False] * (L - l) + [True] * (s["STEPS"] - (L - l)), l
-
-
-def test_q1_W1_has_rank_one_after_two_updates(q1_run):
-    assert q1_run["rank_before"][2] == ANSWERS["q1_rank_W1_after_two_steps"].expected == 1
-
-
-def test_q1_relu_units_with_a_negative_bias_stay_dead(q1_run):
-    negative = np.flatnonzero(q1_run["start"]["b1"][:, 0] < 0)
-    assert negative.size > 0  # the experiment has some to show
-    assert not np.any(q1_run["end"]["W1"][negative])
-    assert np.array_equal(q1_run["end"]["b1"][negative], q1_run["start"]["b1"][negative])
-    assert ANSWERS["q1_relu_negative_bias"].expected == "a"
 
 
 @pytest.fixture(scope="module")
@@ -344,6 +446,19 @@ def test_moons_W1_stays_rank_one_for_good_and_the_net_sees_one_direction(setting
         b, _ = forward(params, moons_run["X"] + shift * across, settings["ACTIVATIONS"])
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
     assert weight_rank(moons_run["he"]["W1"]) == 2
+
+
+def test_moons_W1_started_moving_at_update_3_the_depth_of_the_2_10_5_1_network(settings, moons_run):
+    """The hint for a rank of 0 after the moons run: W1 is not zero any more, it started moving at update 3."""
+    s = settings
+    params = initialize(s["LAYER_DIMS"], np.random.default_rng(s["SEED"]), **INITS["zero weights, random biases"])
+    moved = []
+    for _ in range(4):
+        _, grads = loss_and_grads(params, moons_run["X"], moons_run["Y"], s["ACTIVATIONS"], "bce")
+        moved.append(bool(np.any(grads["dW1"])))
+        params = {k: v - s["LR"] * grads["d" + k] for k, v in params.items()}
+    assert len(s["LAYER_DIMS"]) - 1 == 3 and moved == [False, False, True, True]
+    assert np.any(moons_run["zw_long"]["W1"])
 
 
 # --- Question 2 ------------------------------------------------------------------------------------------------------
@@ -413,16 +528,18 @@ def test_q3_equal_columns_of_W2_separate_after_one_update_when_their_units_diffe
     assert np.abs(after[:, 0] - after[:, 1]).max() > 1e-3
 
 
-def test_q3_two_dead_units_with_different_biases_keep_equal_columns_of_W2_for_every_update(settings, q1_run):
-    """Old claim: equal columns of W2 stay equal "only if the units are identical". In Question 1's run, the first
-    two units whose bias started negative differ (different biases: not duplicates), output 0 on every example,
-    and their columns of W2 stay exactly equal before and after each of the STEPS updates."""
-    i, j = np.flatnonzero(q1_run["start"]["b1"][:, 0] < 0)[:2]
-    start, end = q1_run["start"], q1_run["end"]
-    assert start["b1"][i, 0] != start["b1"][j, 0]
-    assert duplicate_units(end, 1, tol=1e-3) == []
-    _, cache = forward(end, settings["X_train"], q1_run["activations"])
-    assert not np.any(cache.A[1][[i, j]])  # equal activations: both 0 on every example
-    assert len(q1_run["W2_history"]) == settings["STEPS"] + 1
-    assert all(np.array_equal(W2[:, i], W2[:, j]) and not np.any(W2[:, i]) for W2 in q1_run["W2_history"])
+def test_q3_two_dead_units_with_different_biases_keep_equal_columns_of_W2_for_every_update(settings, q1_runs):
+    """Old claim: equal columns of W2 stay equal "only if the units are identical". In Question 1's run, whatever
+    the learner's network, the first two units of layer 1 whose bias started negative differ (different biases: not
+    duplicates), output 0 on every example, and their columns of W2 stay exactly equal before and after each of the
+    STEPS updates."""
+    for run in q1_runs:
+        i, j = np.flatnonzero(run["start"]["b1"][:, 0] < 0)[:2]
+        start, end = run["start"], run["end"]
+        assert start["b1"][i, 0] != start["b1"][j, 0]
+        assert duplicate_units(end, 1, tol=1e-3) == [], _vid(run["p"])
+        _, cache = forward(end, settings["X_train"], run["activations"])
+        assert not np.any(cache.A[1][[i, j]])  # equal activations: both 0 on every example
+        assert len(run["W2_history"]) == settings["STEPS"] + 1
+        assert all(np.array_equal(W2[:, i], W2[:, j]) and not np.any(W2[:, i]) for W2 in run["W2_history"])
     assert ANSWERS["q3_columns_stay_equal"].expected == "c"
