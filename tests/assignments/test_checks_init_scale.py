@@ -5,11 +5,14 @@ crash? Does each answer refuse the released template ``None`` and explain the kn
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from bad_answers import BAD, assert_fails_quietly, assert_mutant_functions_fail, raises
 from course_checks import checks, module
 
+from grader.checks.answers import check_answer
 from reference.activations import get_activation
 from reference.init import initialize
 from reference.symmetry import dead_units
@@ -158,3 +161,36 @@ def test_answer_types(name, value, ok):
 def test_known_wrong_answers_get_their_own_explanation(name, value, words):
     with pytest.raises(AssertionError, match=words):
         SCALE.run(name, value)
+
+
+SHRINK = "q_xavier_relu_shrink"
+"""The answer that depends on the learner's own depth D (grading/init_scale/variants.py)."""
+
+
+@pytest.mark.parametrize("depth", [40, 45, 50])
+def test_the_depth_answer_is_judged_against_the_owners_depth_and_its_hint_names_it(depth):
+    """(1/2)^((D - 1)/2) for the owner's D, to 2%: rounded answers pass; the template None, strings, bools, NaN and the
+    neighbours' answers fail with a message naming the learner's own D."""
+    exact, owner = 0.5 ** ((depth - 1) / 2), {"depth": depth}
+    for value in (exact, np.float64(exact * 1.015), float(f"{exact:.3g}")):
+        check_answer(SCALE.answers, SHRINK, value, owner)
+    for value in (None, f"{exact}", True, float("nan")):
+        with pytest.raises(AssertionError, match=SHRINK):
+            check_answer(SCALE.answers, SHRINK, value, owner)
+    for value in (0.5 ** (depth / 2), 0.5 ** ((depth - 2) / 2), exact * 1.03):
+        with pytest.raises(AssertionError, match=rf"not right for your own experiment.*your D = {depth} layers"):
+            check_answer(SCALE.answers, SHRINK, value, owner)
+
+
+def test_without_the_owners_depth_the_answer_is_not_judged_at_all(tmp_path, monkeypatch):
+    """In the notebook's process the depth comes from variant.json beside it; with none there is nothing to judge
+    against (a ValueError for the grader, never a score); with one, its depth is used."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="no variant was given"):
+        SCALE.run(SHRINK, 0.5 ** 20)
+    (tmp_path / "variant.json").write_text(
+        json.dumps({"student": "s", "assignment": "init_scale", "parameters": {"depth": 41}})
+    )
+    SCALE.run(SHRINK, 0.5 ** 20)
+    with pytest.raises(AssertionError, match="your D = 41"):
+        SCALE.run(SHRINK, 0.5 ** 20.5)

@@ -18,10 +18,19 @@ ANSWERS: dict[str, Answer] = {
         "letter",
         "b",
         "tanh is close to the identity near 0 but flattens away from it, so with gain 1 every layer loses a little "
-        "variance, less and less as the signal gets smaller: the std decays slowly (about ten times over 50 layers), "
-        "not exponentially as with Xavier on ReLU. The gain 5/3 makes up for the flattening in the forward pass "
-        "(Part 5 shows what it costs on the way back)",
+        "variance, less and less as the signal gets smaller: the std decays slowly (about ten times over the 40 to 50 "
+        "layers of your network), not exponentially as with Xavier on ReLU. The gain 5/3 makes up for the flattening "
+        "in the forward pass (Part 5 shows what it costs on the way back)",
         {"c": "that collapse is Xavier on ReLU (a factor 1/2 of variance per layer); tanh with gain 1 decays slowly"},
+    ),
+    "q_xavier_relu_shrink": Answer(
+        "number",
+        lambda p: 0.5 ** ((p["depth"] - 1) / 2),
+        "with your D = {depth} layers, {depth} - 1 layers lead from Z_1 to Z_{depth}, and with Xavier on ReLU each of "
+        "them multiplies the variance by 1/2 where He keeps it: Xavier's std ratio is He's times (1/2) to the power "
+        "({depth} - 1) / 2 (half the exponent of the variance, for a std). Divide the two ratios your table prints to "
+        "check it",
+        rel_tol=0.02,
     ),
     "q_backward_weight_std": Answer(
         "letter",
@@ -42,11 +51,11 @@ ANSWERS: dict[str, Answer] = {
         "c",
         "on the way back every tanh layer multiplies the gradient's variance by about n_l Var(w) E[tanh'(z)^2] = "
         "gain^2 E[tanh'(z)^2] (square layers); with gain 5/3 the z stay of order 1 and this factor is about 1.2 (about "
-        "1.1 for the norm), so over 49 layers the gradient grows about 80 times. Read the backward column of the "
-        "table",
+        "1.1 for the norm), so over the 40 to 50 layers of your network the gradient grows 30 to 85 times. Read the "
+        "backward column of the table",
         {
-            "a": "about 1 is the forward ratio std(Z_50) / std(Z_1) of gain 5/3 (0.66); the backward ratio "
-            "||dZ_1|| / ||dZ_50|| is another number: the gain that keeps the forward pass does not keep the backward "
+            "a": "about 1 is the forward ratio std(Z_D) / std(Z_1) of gain 5/3 (0.66); the backward ratio "
+            "||dZ_1|| / ||dZ_D|| is another number: the gain that keeps the forward pass does not keep the backward "
             "one",
             "b": "the gradient fades (to about 0.13) with gain 1, not with 5/3",
             "d": "a collapse by 1e-8 is Xavier on ReLU, forward and backward; tanh with gain 5/3 goes the other way",

@@ -213,6 +213,36 @@ MUTANTS.code(
     description="I gave the factor of the std, 1/sqrt(2), where the question asks about the variance",
 )
 
+SHRINK_ANSWER = "0.5 ** ((DEPTH - 1) / 2)"
+"""The solution's q_xavier_relu_shrink, a formula of the learner's own depth D (DEPTH = P["depth"])."""
+
+MUTANTS.edit(
+    name="q_shrink_counts_d_layers",
+    cell="q_shrink_answer",
+    replace={SHRINK_ANSWER: "0.5 ** (DEPTH / 2)"},
+    targets=("test_q_xavier_shrink",),
+    expect=("not right for your own experiment", "your d =", "- 1 layers lead from z_1"),
+    description="I counted D halvings of the variance from Z_1 to Z_D instead of D - 1",
+)
+
+MUTANTS.edit(
+    name="q_shrink_halves_the_std",
+    cell="q_shrink_answer",
+    replace={SHRINK_ANSWER: "0.5 ** (DEPTH - 1)"},
+    targets=("test_q_xavier_shrink",),
+    expect=("half the exponent of the variance",),
+    description="I halved the std at every layer, where Xavier on ReLU halves the variance",
+)
+
+MUTANTS.edit(
+    name="q_shrink_a_classmates_50_layers",
+    cell="q_shrink_answer",
+    replace={SHRINK_ANSWER: "1.12e-07"},
+    targets=("test_q_xavier_shrink",),
+    expect=("not right for your own experiment", "your d ="),
+    description="I copied 1.12e-07, the Xavier ratio a 50-layer table printed, instead of working out my own D",
+)
+
 MUTANTS.code(
     name="q_backward_fan_in",
     cell="q_backward_answers",
