@@ -114,12 +114,19 @@ def release_variants(ctx: Course, assignment: str) -> str:
     """Give ``release/<assignment>/`` the runtime that derives each learner's numbers (with the course key), and
     record the variants of every student the gradebook knows; a sentence saying what was done."""
     variant_files.write_runtime(ctx.root, ctx.release_dir(assignment), assignment, with_key=True)
+    stray = ctx.release_dir(assignment) / variant_files.RECORD
+    warning = ""
+    if stray.exists():  # copied from source/: every learner would get its numbers
+        stray.unlink()
+        warning = (f"; WARNING: source/{assignment}/{variant_files.RECORD} (saved by a run of the source notebook) "
+                   "was left out of the release: delete it, as nbgrader autograde would copy it over every "
+                   "submission's")
     with ctx.gradebook() as gb:
         students = [s.id for s in gb.students]
     for student in students:
         variants.lookup(ctx.root, assignment, student)
     return (f"per-student variants: {variant_files.MODULE} derives each learner's numbers (it holds the course key); "
-            f"{len(students)} student(s) of the gradebook recorded")
+            f"{len(students)} student(s) of the gradebook recorded{warning}")
 
 
 def read_roster(path: Path | str) -> list[str]:

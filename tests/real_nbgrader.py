@@ -56,7 +56,7 @@ from grader.submissions import (
     solution_submission,
     write_submission,
 )
-from tests.assignments.notebook_runner import copy_course, extreme_variant
+from tests.assignments.notebook_runner import copy_course, extreme_variant, give_source_variants
 from tests.assignments.specs import SPECS, AssignmentSpec, mutants_for, with_warnings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -228,9 +228,12 @@ threads at once (grader/build.py's _PARSE_LOCK says why), and these steps parse 
 def grade_assignment(folder: Path, assignment: str) -> NbgraderRun:
     """Steps 1 to 6 of the module's docstring for one assignment, in ``folder`` (made here)."""
     with _IN_PROCESS:
-        course = copy_course(folder / "course")
+        course = copy_course(folder / "course", in_process=False)
+        given = give_source_variants(course)  # the source notebook runs where it is for nbgrader validate...
     sources = sorted(course.directory("source", assignment).glob("*.ipynb"))
     validate = run([str(BIN / "nbgrader"), "validate", *map(str, sources)], cwd=course.root)
+    for path in given:  # ...and nbgrader autograde must not copy its variant files over the submissions'
+        path.unlink()
     release = run([str(BIN / "grader"), "release", "--course", str(course.root), assignment], cwd=course.root)
     generate = run([str(BIN / "nbgrader"), "generate_assignment", assignment, "--force"], cwd=course.root)
     for name, done in (("grader release", release), ("nbgrader generate_assignment", generate)):

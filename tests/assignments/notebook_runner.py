@@ -33,20 +33,32 @@ IN_PROCESS_STUDENT = "tester"
 """Whose variant the in-process runs of a copy use: the low extreme of every range (`extreme_variant`)."""
 
 
-def copy_course(root: Path) -> Course:
-    """A copy of assignments/ at ``root`` with every helper package built (the repository's course is untouched).
-
-    An assignment with per-student variants gets in ``source/<name>/`` the files its setup cell reads
-    (`grader.variant_files`) for `IN_PROCESS_STUDENT`, at the low extreme of every range: the in-process runs of the
-    suite use those numbers, while the real-nbgrader pass (tests/real_nbgrader.py) grades at the high extreme."""
+def copy_course(root: Path, in_process: bool = True) -> Course:
+    """A copy of assignments/ at ``root`` with every helper package built (the repository's course is untouched);
+    with ``in_process``, each assignment's variant files in its source folder (`give_source_variants`)."""
     shutil.copytree(EMBEDDED_COURSE, root, ignore=shutil.ignore_patterns(*IGNORED, "variants", "personal"))
     course = Course.at(root)
     build_course(course)
-    for assignment in course.assignments():
-        if variants.has_variants(root, assignment):
-            variant = extreme_variant(root, assignment, IN_PROCESS_STUDENT, 0)
-            variant_files.write_files(root, course.directory("source", assignment), variant)
+    if in_process:
+        give_source_variants(course)
     return course
+
+
+def give_source_variants(course: Course) -> list[Path]:
+    """Give ``source/<name>/`` of each assignment with per-student variants the files its setup cell reads
+    (`grader.variant_files`) for `IN_PROCESS_STUDENT`, at the low extreme of every range, so that the source
+    notebook runs where it is (the suite's in-process runs, ``nbgrader validate``); the files written.
+
+    Never leave them there in a course that nbgrader grades: ``nbgrader autograde`` copies the files of
+    ``source/<name>/`` over the submission's, variant.json included (tests/real_nbgrader.py removes them)."""
+    written = []
+    for assignment in course.assignments():
+        if variants.has_variants(course.root, assignment):
+            folder = course.directory("source", assignment)
+            variant_files.write_files(course.root, folder, extreme_variant(course.root, assignment,
+                                                                           IN_PROCESS_STUDENT, 0))
+            written += [folder / variant_files.MODULE, folder / variant_files.RECORD]
+    return written
 
 
 def extreme_variant(root: Path, assignment: str, student: str, which: int) -> variants.Variant:
