@@ -22,9 +22,15 @@ Targets (a 2-core machine): ≥ 10x nbgrader on backprop, wall ≤ 1.25 x the fl
 overhead < 50 ms per submission. ``--profile`` prints where the grading process's own time goes (nbgrader's steps,
 gradebook commits, waiting for the engine). Exit code 1 when the scores disagree.
 
+``--cluster ADDRESS`` compares the Dask executor instead (docs/distributed.md): ``grader autograde --cluster ADDRESS``
+against ``--jobs 2``, run alternately ``--repeat`` times each (default 3), each in a fresh copy; it prints every run,
+the medians, their ratio (target: the Dask path at most 1.15x the local engine's wall), and the overhead per
+submission of each, ``(wall × 2 − Σ cells) / n``, the start-up (cluster, workers, their engines) included.
+
     python benchmarks/autograde_bench.py                          # 200 submissions per assignment
     python benchmarks/autograde_bench.py --n 20 --profile
     python benchmarks/autograde_bench.py --n 20 --assignments init_symmetry --no-nbgrader
+    python benchmarks/autograde_bench.py --assignments backprop --cluster local:2
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -202,14 +209,20 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def worker(course: str, assignment: str, jobs: int, out: str, profile: bool) -> int:
-    """Grade with ``grader autograde --executor fork`` (its command-line entry point), recording the engine's
-    results on the way; write `Stats` to ``out``."""
+def worker(course: str, assignment: str, jobs: int, out: str, profile: bool, cluster: str | None = None) -> int:
+    """Grade with ``grader autograde --executor fork`` (or ``--cluster``: the Dask executor), through its
+    command-line entry point, recording the engine's results on the way; write `Stats` to ``out``."""
     started = time.perf_counter()
     from grader import cli, engine
 
     cli.skip_slow_imports()  # what `grader` does before anything else
     from grader.engine.local import LocalForkExecutor
+
+    executor_class: Any = LocalForkExecutor
+    if cluster is not None:
+        from grader.engine.dask_executor import DaskExecutor
+
+        executor_class = DaskExecutor
 
     stats = Stats(jobs=jobs, import_seconds=time.perf_counter() - started)
     original_grading_executor = engine.grading_executor
@@ -228,7 +241,8 @@ def worker(course: str, assignment: str, jobs: int, out: str, profile: bool) -> 
             yield executor
 
     engine.grading_executor = timed_imports  # type: ignore[assignment]
-    original_map, original_server = LocalForkExecutor.map, LocalForkExecutor.server
+    ready = "client" if cluster is not None else "server"  # the property that waits for the engine to be up
+    original_map, original_server = executor_class.map, getattr(executor_class, ready)
     producing = [0.0]  # seconds spent making jobs inside the executor's pulls: the grader's time, not the engine's
 
     def timed_jobs(jobs_in: Any) -> Any:
@@ -267,11 +281,11 @@ def worker(course: str, assignment: str, jobs: int, out: str, profile: bool) -> 
             stats.engine_start_seconds += time.perf_counter() - t
             started_servers.add(self)
 
-    LocalForkExecutor.map = recording_map  # type: ignore[method-assign]
-    LocalForkExecutor.server = property(timed_server)  # type: ignore[method-assign]
+    executor_class.map = recording_map
+    setattr(executor_class, ready, property(timed_server))
+    how = ["--executor", "fork", "--jobs", str(jobs)] if cluster is None else ["--cluster", cluster]
     with contextlib.redirect_stdout(io.StringIO()):
-        code = cli.main(["autograde", "--course", course, assignment, "--executor", "fork", "--jobs", str(jobs),
-                         "--no-progress"])
+        code = cli.main(["autograde", "--course", course, assignment, *how, "--no-progress"])
     for executor in started_servers:  # wait for the servers, so that their CPU time is counted as ours
         executor.close()
     stats.worker_seconds = time.perf_counter() - started
@@ -353,6 +367,77 @@ def grade_set(base: Path, work: Path, assignment: str, made: dict[str, str], *, 
     return SetResult(assignment, len(made), theirs, ours, not disagreements, disagreements)
 
 
+@dataclass
+class ClusterResult:
+    assignment: str
+    n: int
+    cluster: str
+    runs: list[tuple[str, Timing, Stats]]
+    """(label, timing, stats) in the order they ran: ``-j2`` and the cluster, alternately."""
+    agree: bool
+    disagreements: list[str]
+
+
+def compare_cluster(base: Path, work: Path, assignment: str, made: dict[str, str], cluster: str,
+                    repeat: int) -> ClusterResult:
+    """``--jobs 2`` and ``--cluster`` alternately, ``repeat`` times each, each in a fresh copy of the course."""
+    runs: list[tuple[str, Timing, Stats]] = []
+    graded: dict[str, dict[Any, Any]] = {}
+    for i in range(repeat):
+        for label in ("-j2", cluster):
+            root = work / f"{assignment}-{'j2' if label == '-j2' else 'cluster'}-{i}"
+            shutil.copytree(base, root)
+            out = work / f"{root.name}.json"
+            argv = [sys.executable, __file__, "--worker", str(root), assignment, "2", str(out)]
+            if label != "-j2":
+                argv += ["--worker-cluster", cluster]
+            timing = run(argv, cwd=REPO)
+            runs.append((label, timing, Stats(**json.loads(out.read_text()))))
+            graded[f"{label} run {i + 1}"] = scores(root, assignment)
+            shutil.rmtree(root)
+            print(f"  {assignment} {label} run {i + 1}: {timing.wall:.1f} s (load average {timing.load:.1f})",
+                  flush=True)
+    reference = graded["-j2 run 1"]
+    disagreements = []
+    for name, table in graded.items():
+        if {s for s, _, _ in table} != set(made):
+            disagreements.append(f"{name} graded {len({s for s, _, _ in table})} of the {len(made)} submissions")
+        for key in sorted(set(reference) | set(table)):
+            if reference.get(key, "missing") != table.get(key, "missing"):
+                disagreements.append(f"{name}: {key}: {table.get(key, 'missing')} (-j2 run 1: "
+                                     f"{reference.get(key, 'missing')})")
+    return ClusterResult(assignment, len(made), cluster, runs, not disagreements, disagreements)
+
+
+def cluster_report(result: ClusterResult) -> list[str]:
+    n = result.n
+    lines = [f"{result.assignment}: {n} submissions, --jobs 2 against --cluster {result.cluster}, alternately "
+             f"(the machine is shared: every run is quoted)"]
+    for label in ("-j2", result.cluster):
+        mine = [(t, s) for name, t, s in result.runs if name == label]
+        walls = [t.wall for t, _ in mine]
+        overhead = [(t.wall * 2 - s.cell_seconds) / n for t, s in mine]
+        cells = [s.cell_seconds / n for _, s in mine]
+        statuses = mine[-1][1].statuses
+        lines.append(_row(f"{label} wall", f"{statistics.median(walls):.1f} s",
+                          "median of " + ", ".join(f"{w:.1f}" for w in walls) + " s; load averages after "
+                          + ", ".join(f"{t.load:.1f}" for t, _ in mine)
+                          + "".join(f"; EXIT CODE {s.exit_code}" for _, s in mine if s.exit_code)))
+        lines.append(_row(f"{label} overhead", f"{1000 * statistics.median(overhead):.0f} ms/sub",
+                          "(wall × 2 − Σ cells) / n, start-up included: " + ", ".join(f"{1000 * o:.0f}"
+                                                                                      for o in overhead)
+                          + f"; Σ cells {1000 * statistics.median(cells):.0f} ms/notebook; statuses {statuses}"))
+    local = statistics.median(t.wall for name, t, _ in result.runs if name == "-j2")
+    dask = statistics.median(t.wall for name, t, _ in result.runs if name != "-j2")
+    lines.append(_row("cluster / -j2", f"{dask / local:.3f} x", "(median over median; target <= 1.15)"))
+    pairs = [b.wall / a.wall for (_, a, _), (_, b, _) in zip(result.runs[::2], result.runs[1::2], strict=True)]
+    lines.append(_row("per pair", "", ", ".join(f"{p:.3f}" for p in pairs) + " x (each cluster run over the -j2 "
+                      "run just before it)"))
+    lines.append(_row("scores agree", "yes" if result.agree else "NO"))
+    lines += [f"    {d}" for d in result.disagreements[:20]]
+    return lines
+
+
 def _row(label: str, value: str, note: str = "") -> str:
     return f"  {label:<26}{value:>10}   {note}".rstrip()
 
@@ -428,11 +513,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-nbgrader", action="store_true", help="skip the (slow) nbgrader runs")
     parser.add_argument("--profile", action="store_true", help="break the -j1 run's own time down by step")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="make the courses in DIR and keep them")
+    parser.add_argument("--cluster", metavar="ADDRESS",
+                        help="compare grader autograde --cluster ADDRESS (e.g. local:2) with --jobs 2 instead")
+    parser.add_argument("--repeat", type=int, default=3, help="with --cluster: runs of each (default 3)")
     parser.add_argument("--worker", nargs=4, metavar=("COURSE", "ASSIGNMENT", "JOBS", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker-cluster", metavar="ADDRESS", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         course, assignment, jobs, out = args.worker
-        return worker(course, assignment, int(jobs), out, args.profile)
+        return worker(course, assignment, int(jobs), out, args.profile, args.worker_cluster)
 
     known = available_assignments()
     names = args.assignments or [a for a in DEFAULT_ASSIGNMENTS if a in known]
@@ -446,8 +535,13 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         base = work / "base"
         made = make_course(base, names, args.n)
-        results = []
+        results: list[Any] = []
         for assignment in names:
+            if args.cluster:
+                outcome = compare_cluster(base, work, assignment, made[assignment], args.cluster, args.repeat)
+                results.append(outcome)
+                print("\n" + "\n".join(cluster_report(outcome)), flush=True)
+                continue
             result = grade_set(base, work, assignment, made[assignment], nbgrader=not args.no_nbgrader,
                                profile=args.profile)
             results.append(result)

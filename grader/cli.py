@@ -41,7 +41,9 @@ nbgrader, which takes seconds."""
 EXPORT_FORMATS = ("csv", "gradescope", "json", "junit")
 """The keys of `grader.export.FORMATS` (a test pins it), for the same reason."""
 EXECUTORS = ("fork", "kernel")
-"""The keys of `grader.engine.EXECUTORS` (a test pins it); the first is the default."""
+"""The keys of `grader.engine.EXECUTORS` that ``--executor`` takes (a test pins them); the first is the default."""
+CLUSTER_EXECUTOR = "dask"
+"""The other key: the executor ``autograde --cluster`` runs (the fork engine on a Dask cluster's workers)."""
 SKIPPED_IMPORTS = ("rfc3987_syntax",)
 """Optional packages jsonschema imports when they are installed, for string formats that nbformat's and nbgrader's
 schemas never use: rfc3987_syntax compiles a grammar at import, 1.5 s of every command that reads a notebook. The
@@ -128,6 +130,10 @@ def _autograde_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--student", action="append", default=[], metavar="ID", help="only this student (repeatable)")
     p.add_argument("--force", "-f", action="store_true", help="regrade submissions already graded and unchanged")
     _execution(p)
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="run the notebooks on a Dask cluster: a scheduler address (tcp://HOST:8786) or local:N for N "
+                        "workers on this machine; --jobs is then notebooks at once per worker (docs/distributed.md; "
+                        "needs symmetry-grader[distributed])")
 
 
 def _positive(text: str) -> int:
@@ -140,7 +146,13 @@ def _positive(text: str) -> int:
 def _autograde(args: argparse.Namespace) -> int:
     from grader import engine
 
-    with engine.grading_executor(args.executor, args.jobs, course=args.course) as executor:  # boots as nbgrader loads
+    name, options = args.executor, {}
+    if args.cluster is not None:
+        if args.executor != EXECUTORS[0]:
+            raise UsageError(f"--cluster runs the fork engine on every worker; it does not take --executor "
+                             f"{args.executor}")
+        name, options = CLUSTER_EXECUTOR, {"cluster": args.cluster}
+    with engine.grading_executor(name, args.jobs, course=args.course, **options) as executor:  # boots as nbgrader loads
         from grader import autograde, report
 
         progress = report.AutogradeProgress(bar=False if args.no_progress else None)

@@ -7,6 +7,8 @@ sandbox, each notebook in namespaces of its own (`grader.engine.sandbox`, `grade
 docs/security.md).
 ``kernel`` is nbgrader's own path (a fresh Jupyter kernel per notebook, unsandboxed), for notebooks that need a
 real kernel (see `grader.engine.kernel`).
+``dask`` runs the fork engine on every worker of a Dask cluster (`grader.engine.dask_executor`, docs/distributed.md;
+the optional extra ``symmetry-grader[distributed]``).
 
     from grader.engine import Job, make_executor
     with make_executor("fork", jobs=2) as executor:
@@ -32,12 +34,16 @@ from grader.grading import engine_settings
 
 if TYPE_CHECKING:
     from grader.engine.base import Executor
+    from grader.engine.dask_executor import DaskExecutor
     from grader.engine.kernel import KernelExecutor
     from grader.engine.local import LocalForkExecutor
 
 EXECUTORS: dict[str, str] = {"fork": "grader.engine.local:LocalForkExecutor",
-                             "kernel": "grader.engine.kernel:KernelExecutor"}
+                             "kernel": "grader.engine.kernel:KernelExecutor",
+                             "dask": "grader.engine.dask_executor:DaskExecutor"}
 """Executor name → ``module:class`` (imported when used)."""
+EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {"dask": ("distributed", ("dask", "distributed"))}
+"""Executor name → (the optional extra of symmetry-grader it needs, the top-level modules that extra brings)."""
 DEFAULT_EXECUTOR = "fork"
 """The executor a grading run uses unless told otherwise."""
 
@@ -48,7 +54,15 @@ def executor_class(name: str) -> type[Executor]:
         module, _, attribute = EXECUTORS[name].partition(":")
     except KeyError:
         raise ValueError(f"unknown executor {name!r}; known: {sorted(EXECUTORS)}") from None
-    return getattr(importlib.import_module(module), attribute)
+    try:
+        loaded = importlib.import_module(module)
+    except ImportError as exc:
+        extra, modules = EXTRAS.get(name, ("", ()))
+        if extra and (exc.name or "").partition(".")[0] in modules:
+            raise UsageError(f"the {name} executor needs the optional extra: pip install "
+                             f"'symmetry-grader[{extra}]' ({exc})") from None
+        raise
+    return getattr(loaded, attribute)
 
 
 def make_executor(name: str, **options: Any) -> Executor:
@@ -58,20 +72,21 @@ def make_executor(name: str, **options: Any) -> Executor:
 
 @contextlib.contextmanager
 def grading_executor(name: str = DEFAULT_EXECUTOR, jobs: int | None = None,
-                     course: Path | str | None = None) -> Iterator[Executor]:
+                     course: Path | str | None = None, **options: Any) -> Iterator[Executor]:
     """The executor ``name`` (``jobs`` at once) as grading the course at ``course`` uses it, started at once and
     closed on exit: the fork engine's warm server boots (about a second) while the caller goes on, so a command that
     makes it before loading nbgrader (``grader autograde``) reaches its first notebook that much sooner. The course's
     ``c.Engine`` settings and its checks come with it (`grader.grading.engine_settings`).
 
     Its notebooks see `GRADING_ENV`: a fork server takes its environment when it is made (a kernel when it starts,
-    which `grader.autograde.run` covers). Raises UsageError for an unknown name.
+    which `grader.autograde.run` covers). ``options`` go to the executor (``cluster=`` for ``dask``). Raises
+    UsageError for an unknown name, or for one whose optional extra is not installed.
     """
     if name not in EXECUTORS:
         raise UsageError(f"unknown executor {name!r}; known: {', '.join(EXECUTORS)}")
     settings = engine_settings(course) if course is not None and Path(course).is_dir() else None
     with _environment(GRADING_ENV):
-        executor = make_executor(name, jobs=jobs, course=settings)
+        executor = make_executor(name, jobs=jobs, course=settings, **options)
     try:
         executor.start()
         yield executor
@@ -102,5 +117,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'grader.engine' has no attribute {name!r}")
 
 
-__all__ = ["DEFAULT_EXECUTOR", "EXECUTORS", "STATUSES", "CellRun", "Executor", "Job", "JobResult", "KernelExecutor",
-           "Limits", "LocalForkExecutor", "Status", "executor_class", "grading_executor", "make_executor"]
+__all__ = ["DEFAULT_EXECUTOR", "EXECUTORS", "EXTRAS", "STATUSES", "CellRun", "DaskExecutor", "Executor", "Job",
+           "JobResult", "KernelExecutor", "Limits", "LocalForkExecutor", "Status", "executor_class", "grading_executor",
+           "make_executor"]

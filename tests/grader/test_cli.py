@@ -87,7 +87,8 @@ def test_the_cli_constants_match_the_library() -> None:
 
     assert cli.DEFAULT_COURSE == course.DEFAULT_COURSE
     assert set(cli.EXPORT_FORMATS) == set(export.FORMATS)
-    assert set(cli.EXECUTORS) == set(engine.EXECUTORS) and cli.EXECUTORS[0] == engine.DEFAULT_EXECUTOR
+    assert {*cli.EXECUTORS, cli.CLUSTER_EXECUTOR} == set(engine.EXECUTORS)
+    assert cli.EXECUTORS[0] == engine.DEFAULT_EXECUTOR
 
 
 def test_the_command_line_skips_the_slow_optional_imports_and_still_validates_notebooks() -> None:

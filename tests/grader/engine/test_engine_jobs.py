@@ -31,7 +31,7 @@ def test_unknown_limits_are_named():
 def test_unknown_executor_lists_the_known_ones():
     with pytest.raises(ValueError, match=r"fork.*kernel"):
         make_executor("cluster")
-    assert sorted(EXECUTORS) == ["fork", "kernel"]
+    assert sorted(EXECUTORS) == ["dask", "fork", "kernel"]
     assert executor_class("fork").name == "fork" and executor_class("kernel").name == "kernel"
 
 
