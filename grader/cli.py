@@ -200,6 +200,26 @@ def _export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- stats -----------------------------------------------------------------------------------------------------
+
+def _stats_args(p: argparse.ArgumentParser) -> None:
+    _course(p)
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment in the gradebook")
+    p.add_argument("--output", "-o", type=Path, default=Path("stats"), metavar="DIR",
+                   help="where to write ASSIGNMENT.html, .csv and .json (default: stats/)")
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from grader import stats_page
+
+    result = stats_page.run(course=args.course, assignments=args.assignments, output=args.output)
+    for name, (page, table, document) in result.written.items():
+        print(f"{name}: {page} (numbers in {table.name} and {document.name} beside it)")
+    if not result.written:
+        print("no assignment in the gradebook yet: release one (grader release) before its statistics")
+    return EXIT_OK
+
+
 # -- check -----------------------------------------------------------------------------------------------------
 
 def _check_args(p: argparse.ArgumentParser) -> None:
@@ -296,6 +316,8 @@ for _command in (
     Command("autograde", "grade every submission of an assignment into the gradebook", _autograde_args, _autograde),
     Command("feedback", "write an HTML report per student (hidden tests stay hidden)", _feedback_args, _feedback),
     Command("export", "write grades as csv, json, junit or gradescope", _export_args, _export),
+    Command("stats", "write an item-analysis page per assignment (HTML, with CSV and JSON): facility, "
+            "discrimination, common failures", _stats_args, _stats),
     Command("check", "run a notebook's public tests; exit 0 only when all pass", _check_args, _check),
     Command("validate", "in a scratch copy: the solution scores full marks, the blank release zero, every mutant "
             "loses points on its targets", _validate_args, _validate),

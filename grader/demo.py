@@ -9,7 +9,8 @@ the course whose gradebook is a new SQLite file (`grader.course.scratch_copy`):
    spread over the assignment), students taking different roles in different assignments;
 3. autograde each assignment (the fast fork engine; a progress bar on a terminal, one line per submission in CI);
 4. write every student's HTML feedback and the grades as CSV, JSON, JUnit XML, and one Gradescope
-   ``results.json`` per submission.
+   ``results.json`` per submission;
+5. write the item-analysis page of each assignment (`grader.stats_page`) under ``stats/``, and say its path.
 
 `run` returns what was made and where; `grader.report.demo_report` renders the grade table.
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader import autograde, export, feedback, release
+from grader import autograde, export, feedback, release, stats_page
 from grader.autograde import AutogradeResult, Progress
 from grader.cells import grade_id, is_solution_cell
 from grader.course import EMBEDDED_COURSE, Course, open_course, scratch_copy
@@ -75,6 +76,7 @@ class DemoResult:
     grades:      the gradebook's grades after autograding, every (assignment, student) pair
     feedback:    the HTML reports written
     exports:     format -> files written (one Gradescope results.json per submission)
+    stats:       assignment -> its item-analysis page (its CSV and JSON beside it)
     seconds:     wall time of the whole demo
     """
 
@@ -86,6 +88,7 @@ class DemoResult:
     grades: list[SubmissionGrade] = field(default_factory=list)
     feedback: list[Path] = field(default_factory=list)
     exports: dict[str, list[Path]] = field(default_factory=dict)
+    stats: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -139,6 +142,10 @@ def run(
     for item in released.assignments:
         result.feedback.extend(path for _, path in feedback.run(course=scratch.root, assignment=item.name).written)
     result.exports = export_all(scratch, base / "exports")
+    written = stats_page.run(course=scratch.root, output=base / "stats").written
+    result.stats = {name: page for name, (page, _, _) in written.items()}
+    for name, page in result.stats.items():
+        say(f"{name}: item analysis {page}")
     result.grades = read_grades(scratch)
     result.seconds = time.perf_counter() - started
     return result

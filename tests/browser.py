@@ -8,6 +8,9 @@ A pytest plugin (``pytest_plugins`` in tests/conftest.py) with two fixtures:
   through only ``file:`` and ``data:`` URLs: any other request (http, https, WebSockets) is aborted as blocked by
   the client, so a page that wants the network fails visibly (a failed request, a console error).
 
+A test of a local server (nbgrader's formgrader on loopback) makes its own context with `offline_context`, which
+lets through that server's ``http://127.0.0.1:PORT/`` too, and nothing else.
+
 When Playwright is not importable, or Chromium is missing or does not start, both skip with one reason that says
 what to do. Mark the tests that use them ``@pytest.mark.browser``. Helpers: `open_file` loads a local HTML file,
 `collect_errors` gathers a page's console errors and uncaught exceptions.
@@ -15,14 +18,14 @@ what to do. Mark the tests that use them ``@pytest.mark.browser``. Helpers: `ope
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Playwright, Route, WebSocketRoute
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, WebSocketRoute
 
 CHROMIUM = Path("/usr/bin/chromium")
 """Debian's package ``chromium`` (scripts/install-system-packages chromium)."""
@@ -32,6 +35,8 @@ VIEWPORT = {"width": 1000, "height": 800}
 LOCAL_SCHEMES = ("file:", "data:")
 """The only URLs a page may load: everything else is the network, which tests never reach."""
 INSTALL = "run scripts/install-system-packages chromium as root"
+LOOPBACK = "http://127.0.0.1:"
+"""The only servers a context may reach (`offline_context`): the test's own, on loopback."""
 
 
 class SharedChromium:
@@ -111,15 +116,27 @@ def chromium() -> Browser:
 @pytest.fixture
 def browser_page(chromium: Browser) -> Iterator[Page]:
     """A new page of `VIEWPORT` in its own context (no cookies or storage shared), offline, closed after the test."""
-    context = chromium.new_context(viewport=VIEWPORT, service_workers="block")
-    context.route("**/*", _local_only)
-    context.route_web_socket("**/*", _refuse)
+    context = offline_context(chromium)
     yield context.new_page()
     context.close()
 
 
-def _local_only(route: Route) -> None:
-    if route.request.url.startswith(LOCAL_SCHEMES):
+def offline_context(browser: Browser, allow: Sequence[str] = ()) -> BrowserContext:
+    """A new context of `VIEWPORT` (no cookies or storage shared) that loads ``file:`` and ``data:`` URLs and those
+    starting with one of `allow`, each a loopback origin such as ``http://127.0.0.1:8123/``; every other request is
+    aborted as blocked by the client, and WebSockets are refused. The caller closes it."""
+    for origin in allow:
+        if not (origin.startswith(LOOPBACK) and origin.endswith("/") and origin[len(LOOPBACK):-1].isdigit()):
+            raise ValueError(f"{origin!r} is not a loopback origin {LOOPBACK}PORT/")
+    allowed = (*LOCAL_SCHEMES, *allow)
+    context = browser.new_context(viewport=VIEWPORT, service_workers="block")
+    context.route("**/*", lambda route: _only(route, allowed))
+    context.route_web_socket("**/*", _refuse)
+    return context
+
+
+def _only(route: Route, allowed: tuple[str, ...]) -> None:
+    if route.request.url.startswith(allowed):
         route.continue_()
     else:
         route.abort("blockedbyclient")  # the page sees net::ERR_BLOCKED_BY_CLIENT

@@ -49,6 +49,10 @@ def test_the_demo_grades_a_class_and_writes_feedback_and_every_export(course: Pa
     assert {(s.student, s.kind) for s in result.submissions} == {
         ("ann", SOLUTION), ("bob", BLANK), ("cid", "cube_times_three"), ("dee", "square_keeps_sign")}
     assert any(line.startswith("ps1: 4 submissions") for line in lines)
+    assert list(result.stats) == [ASSIGNMENT] and result.stats[ASSIGNMENT] == tmp_path / "demo" / "stats" / "ps1.html"
+    assert f"{ASSIGNMENT}: item analysis {result.stats[ASSIGNMENT]}" in lines
+    assert result.stats[ASSIGNMENT].with_suffix(".json").is_file() and "cube_times_three" in result.stats[
+        ASSIGNMENT].read_text()  # the mistake cid made, linked from the page
 
     scores = {g.student: (g.score, g.max_score) for g in result.grades}
     assert scores == {"ann": (3.0, 4.0), "bob": (0.0, 4.0), "cid": (2.0, 4.0), "dee": (1.0, 4.0)}
@@ -85,6 +89,8 @@ def test_grader_demo_on_the_shipped_course_prints_the_grade_table(tmp_path: Path
         assert any(line.startswith(f"{student} ") for line in out.splitlines()), student
     assert f"everything is in {tmp_path / 'demo'}" in out
     assert (tmp_path / "demo" / "exports" / "grades.csv").is_file()
+    for name in assignments:  # each item-analysis page written, and its path said
+        assert f"{name}: item analysis {tmp_path / 'demo' / 'stats' / name}.html" in out
     pages = sorted((tmp_path / "demo" / "course" / "feedback").rglob("*.html"))
     assert len(pages) == len(demo.ROSTER) * len(assignments)
     for page in pages:  # blank releases and mistakes fail inside checks: nothing of the grader shows for it
