@@ -206,10 +206,8 @@ class _Pending:
     problems: list[str] = field(default_factory=list)
     failed: bool = False
     waiting: set[str] = field(default_factory=set)
-    variant: dict[str, Any] | None = None
-    """The owner's variant parameters, or None (the assignment has none)."""
-    built_for: str | None = None
-    """Whom the handed-in variant.json says the work was built for (`grader.variant_files.built_for`)."""
+    variant: dict[str, Any] | None = None  # the owner's parameters; None: the assignment has no variants
+    built_for: str | None = None  # whom the handed-in variant.json says it was built for
 
 
 class _Grading:
@@ -371,10 +369,9 @@ class _Grading:
             )
             self._zero(state.student, [notebook])
             return None
-        claimed = variant_files.stamped(nb) or state.built_for
-        if state.variant is not None and claimed is not None and claimed != state.student:
-            state.problems.append(f"{notebook}.ipynb: this notebook was built for student {claimed}; it was graded "
-                                  f"with {state.student}'s own numbers")
+        if state.variant is not None:
+            claims = variant_files.other_owner(nb, state.student, state.built_for)
+            state.problems.extend(f"{notebook}.ipynb: {p}" for p in claims)
         try:
             nb = self._apply(self.before, nb, self._resources(state.student, notebook, state.dest))
         except Exception as exc:
@@ -416,15 +413,11 @@ class _Grading:
         target.chmod(0o444)
 
     def _give_variant(self, state: _Pending) -> None:
-        """For an assignment with variants: note whom the handed-in work says it was built for, then put the owner's
-        variant files in the folder it runs in (the owner is the submission's folder, never what the notebook
-        says), so the notebook runs with its owner's numbers and the judge checks against them."""
-        if not variants.has_variants(self.ctx.root, self.assignment):
-            return
-        variant = variants.lookup(self.ctx.root, self.assignment, state.student)
-        state.built_for = variant_files.built_for(state.dest)
-        variant_files.write_files(self.ctx.root, state.dest, variant, with_key=False)
-        state.variant = dict(variant.parameters)
+        """For an assignment with variants: the owner's numbers in the folder the notebook runs in
+        (`grader.variant_files.give_owner`)."""
+        if variants.has_variants(self.ctx.root, self.assignment):
+            state.variant, state.built_for = variant_files.give_owner(self.ctx.root, self.assignment, state.student,
+                                                                      state.dest)
 
     def _zero(self, student: str, notebooks: Iterable[str]) -> None:
         """Score 0 on every grade cell of these submitted notebooks (what nbgrader does for a missing notebook)."""

@@ -22,7 +22,7 @@ from nbformat import NotebookNode
 
 from grader import variant_runtime
 from grader.grading import assignment_dir
-from grader.variants import GENERATOR, Variant, course_key
+from grader.variants import GENERATOR, Variant, course_key, lookup
 
 MODULE = "variant.py"
 """The runtime's file name beside the notebook: the setup cell runs ``from variant import mine``."""
@@ -96,3 +96,24 @@ def stamp(notebook: NotebookNode, variant: Variant) -> NotebookNode:
     """``notebook`` marked as made for ``variant.student`` (its metadata; nothing a learner sees changes)."""
     notebook.metadata[METADATA] = {"student": variant.student, "assignment": variant.assignment}
     return notebook
+
+
+def give_owner(course: Path | str, assignment: str, student: str,
+               folder: Path | str) -> tuple[dict[str, Any], str | None]:
+    """Before grading ``student``'s work in ``folder``: note whom its handed-in ``variant.json`` says it was built
+    for, then put the owner's files over it (the owner is the submission's folder, never what the notebook says),
+    so that the notebook runs with its owner's numbers. Returns (the owner's parameters, whom it said)."""
+    variant = lookup(course, assignment, student)
+    claimed = built_for(folder)
+    write_files(course, folder, variant, with_key=False)
+    return dict(variant.parameters), claimed
+
+
+def other_owner(notebook: NotebookNode, student: str, handed_in: str | None) -> list[str]:
+    """The sentence for the grade report when ``notebook``, or its folder's handed-in record (``handed_in``, as
+    `give_owner` returned it), says it was built for someone other than ``student``; none otherwise."""
+    claimed = stamped(notebook) or handed_in
+    if claimed is None or claimed == student:
+        return []
+    return [f"this notebook was built for student {claimed}; it was graded with {student}'s own numbers"]
+
