@@ -42,7 +42,6 @@ import json
 import os
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,6 +50,8 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from bench_profile import instrument, profile_report
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "assignments"
@@ -235,7 +236,7 @@ def worker(course: str, assignment: str, jobs: int, out: str, profile: bool, clu
             t = time.perf_counter()
             from grader import autograde  # noqa: F401
             if profile:
-                _instrument(stats)
+                instrument(stats)
             stats.import_seconds += time.perf_counter() - t
             stats.import_cpu_seconds = _cpu()
             yield executor
@@ -295,34 +296,6 @@ def worker(course: str, assignment: str, jobs: int, out: str, profile: bool, clu
     return 0
 
 
-def _instrument(stats: Stats) -> None:
-    """Time nbgrader's steps (every nbconvert preprocessor call), gradebook opening and commits, notebook I/O."""
-    import nbformat
-    from nbconvert.preprocessors.base import Preprocessor
-    from nbgrader.api import Gradebook
-    from sqlalchemy.orm import Session
-
-    def timed(owner: Any, name: str, label: Any) -> None:
-        original = getattr(owner, name)
-
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            key = label(args) if callable(label) else label
-            t = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                stats.steps[key] = stats.steps.get(key, 0.0) + time.perf_counter() - t
-                stats.counts[key] = stats.counts.get(key, 0) + 1
-
-        setattr(owner, name, wrapper)
-
-    timed(Preprocessor, "__call__", lambda args: f"step {type(args[0]).__name__}")
-    timed(Gradebook, "__init__", "gradebook open")
-    timed(Session, "commit", "gradebook commit")
-    for name in ("read", "reads", "write", "writes"):
-        timed(nbformat, name, f"nbformat.{name}")
-
-
 # -- the report -------------------------------------------------------------------------------------------------
 
 @dataclass
@@ -354,87 +327,23 @@ def grade_set(base: Path, work: Path, assignment: str, made: dict[str, str], *, 
         timing = run([*argv, "--profile"] if profile and jobs == 1 else argv, cwd=REPO)
         ours[jobs] = (timing, Stats(**json.loads(out.read_text())))
         graded[f"fork -j{jobs}"] = scores(root, assignment)
-    reference = graded.get("nbgrader", graded["fork -j1"])
-    disagreements = []
+    wrong = disagreements(graded, "nbgrader" if "nbgrader" in graded else "fork -j1", made)
+    return SetResult(assignment, len(made), theirs, ours, not wrong, wrong)
+
+
+def disagreements(graded: dict[str, dict[Any, Any]], reference: str, made: dict[str, str]) -> list[str]:
+    """What each run's scores (`scores`, by run name) miss of the submissions ``made`` or differ in from the run
+    named ``reference``: one line each."""
+    expected = graded[reference]
+    lines = []
     for name, table in graded.items():
         students = {s for s, _, _ in table}
         if students != set(made):
-            disagreements.append(f"{name} graded {len(students)} of the {len(made)} submissions")
-        for key in sorted(set(reference) | set(table)):
-            if reference.get(key, "missing") != table.get(key, "missing"):
-                disagreements.append(f"{name}: {key}: {table.get(key, 'missing')} (reference "
-                                     f"{reference.get(key, 'missing')})")
-    return SetResult(assignment, len(made), theirs, ours, not disagreements, disagreements)
-
-
-@dataclass
-class ClusterResult:
-    assignment: str
-    n: int
-    cluster: str
-    runs: list[tuple[str, Timing, Stats]]
-    """(label, timing, stats) in the order they ran: ``-j2`` and the cluster, alternately."""
-    agree: bool
-    disagreements: list[str]
-
-
-def compare_cluster(base: Path, work: Path, assignment: str, made: dict[str, str], cluster: str,
-                    repeat: int) -> ClusterResult:
-    """``--jobs 2`` and ``--cluster`` alternately, ``repeat`` times each, each in a fresh copy of the course."""
-    runs: list[tuple[str, Timing, Stats]] = []
-    graded: dict[str, dict[Any, Any]] = {}
-    for i in range(repeat):
-        for label in ("-j2", cluster):
-            root = work / f"{assignment}-{'j2' if label == '-j2' else 'cluster'}-{i}"
-            shutil.copytree(base, root)
-            out = work / f"{root.name}.json"
-            argv = [sys.executable, __file__, "--worker", str(root), assignment, "2", str(out)]
-            if label != "-j2":
-                argv += ["--worker-cluster", cluster]
-            timing = run(argv, cwd=REPO)
-            runs.append((label, timing, Stats(**json.loads(out.read_text()))))
-            graded[f"{label} run {i + 1}"] = scores(root, assignment)
-            shutil.rmtree(root)
-            print(f"  {assignment} {label} run {i + 1}: {timing.wall:.1f} s (load average {timing.load:.1f})",
-                  flush=True)
-    reference = graded["-j2 run 1"]
-    disagreements = []
-    for name, table in graded.items():
-        if {s for s, _, _ in table} != set(made):
-            disagreements.append(f"{name} graded {len({s for s, _, _ in table})} of the {len(made)} submissions")
-        for key in sorted(set(reference) | set(table)):
-            if reference.get(key, "missing") != table.get(key, "missing"):
-                disagreements.append(f"{name}: {key}: {table.get(key, 'missing')} (-j2 run 1: "
-                                     f"{reference.get(key, 'missing')})")
-    return ClusterResult(assignment, len(made), cluster, runs, not disagreements, disagreements)
-
-
-def cluster_report(result: ClusterResult) -> list[str]:
-    n = result.n
-    lines = [f"{result.assignment}: {n} submissions, --jobs 2 against --cluster {result.cluster}, alternately "
-             f"(the machine is shared: every run is quoted)"]
-    for label in ("-j2", result.cluster):
-        mine = [(t, s) for name, t, s in result.runs if name == label]
-        walls = [t.wall for t, _ in mine]
-        overhead = [(t.wall * 2 - s.cell_seconds) / n for t, s in mine]
-        cells = [s.cell_seconds / n for _, s in mine]
-        statuses = mine[-1][1].statuses
-        lines.append(_row(f"{label} wall", f"{statistics.median(walls):.1f} s",
-                          "median of " + ", ".join(f"{w:.1f}" for w in walls) + " s; load averages after "
-                          + ", ".join(f"{t.load:.1f}" for t, _ in mine)
-                          + "".join(f"; EXIT CODE {s.exit_code}" for _, s in mine if s.exit_code)))
-        lines.append(_row(f"{label} overhead", f"{1000 * statistics.median(overhead):.0f} ms/sub",
-                          "(wall × 2 − Σ cells) / n, start-up included: " + ", ".join(f"{1000 * o:.0f}"
-                                                                                      for o in overhead)
-                          + f"; Σ cells {1000 * statistics.median(cells):.0f} ms/notebook; statuses {statuses}"))
-    local = statistics.median(t.wall for name, t, _ in result.runs if name == "-j2")
-    dask = statistics.median(t.wall for name, t, _ in result.runs if name != "-j2")
-    lines.append(_row("cluster / -j2", f"{dask / local:.3f} x", "(median over median; target <= 1.15)"))
-    pairs = [b.wall / a.wall for (_, a, _), (_, b, _) in zip(result.runs[::2], result.runs[1::2], strict=True)]
-    lines.append(_row("per pair", "", ", ".join(f"{p:.3f}" for p in pairs) + " x (each cluster run over the -j2 "
-                      "run just before it)"))
-    lines.append(_row("scores agree", "yes" if result.agree else "NO"))
-    lines += [f"    {d}" for d in result.disagreements[:20]]
+            lines.append(f"{name} graded {len(students)} of the {len(made)} submissions")
+        for key in sorted(set(expected) | set(table)):
+            if expected.get(key, "missing") != table.get(key, "missing"):
+                lines.append(f"{name}: {key}: {table.get(key, 'missing')} ({reference}: "
+                             f"{expected.get(key, 'missing')})")
     return lines
 
 
@@ -482,29 +391,6 @@ def report(result: SetResult) -> list[str]:
     return lines
 
 
-def profile_report(result: SetResult) -> list[str]:
-    timing, stats = result.ours[1]
-    wall = timing.wall
-    n = result.n
-    waiting = stats.engine_wait_seconds - stats.engine_start_seconds
-    own = stats.worker_seconds - stats.import_seconds - stats.engine_wait_seconds
-    lines = [f"{result.assignment}, -j1: where the {wall:.1f} s of the grading process went ({n} submissions)",
-             f"  Python start                            {wall - stats.worker_seconds:7.2f} s",
-             f"  imports (grader, nbgrader)              {stats.import_seconds:7.2f} s",
-             f"  warm server start, not covered          {stats.engine_start_seconds:7.2f} s   (it boots while the "
-             "grader imports)",
-             f"  waiting for the engine                  {waiting:7.2f} s   {1000 * waiting / n:6.1f} ms/sub   "
-             f"(Σ cells {stats.cell_seconds:.2f} s = {1000 * stats.cell_seconds / n:.1f} ms/sub; Σ job wall "
-             f"{stats.job_seconds:.2f} s)",
-             f"  the grading pipeline itself             {own:7.2f} s   {1000 * own / n:6.1f} ms/sub   "
-             f"(the first job reached the engine after {stats.first_job_seconds:.2f} s)",
-             "    of which (gradebook opens and commits happen inside the steps, nbformat I/O partly too):"]
-    for key, seconds in sorted(stats.steps.items(), key=lambda kv: -kv[1]):
-        lines.append(f"    {key:<36} {seconds:7.2f} s   {1000 * seconds / n:6.1f} ms/sub   "
-                     f"{stats.counts.get(key, 0) / n:5.1f} calls/sub")
-    return lines
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=200, help="submissions per assignment (default 200)")
@@ -538,6 +424,8 @@ def main(argv: list[str] | None = None) -> int:
         results: list[Any] = []
         for assignment in names:
             if args.cluster:
+                from cluster_bench import cluster_report, compare_cluster  # its helpers are this module's
+
                 outcome = compare_cluster(base, work, assignment, made[assignment], args.cluster, args.repeat)
                 results.append(outcome)
                 print("\n" + "\n".join(cluster_report(outcome)), flush=True)
