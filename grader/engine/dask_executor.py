@@ -49,6 +49,8 @@ from grader.engine.sandbox import SANDBOX_VARIABLE, SANDBOXES
 from grader.errors import GraderError, UsageError
 from grader.grading import ASSIGNMENT_VARIABLE, EngineSettings
 
+POLL_SECONDS = 0.02
+"""How often a wait for the next finished task looks at the client's connection."""
 LOCAL = "local:"
 """``local:N``: a `distributed.LocalCluster` of N single-threaded worker processes on this machine, on loopback."""
 LOCAL_CONFIG = {
@@ -277,7 +279,7 @@ class DaskExecutor(Executor):
                     if exhausted and not suspects:
                         return
                     continue
-                future = next(finished)
+                future = self._next_done(finished, flying)
                 task = flying.pop(future)
                 results = self._outcome(future, task, suspects, flying)
                 refused: list[JobResult] = []
@@ -288,6 +290,21 @@ class DaskExecutor(Executor):
             if flying:  # stopped early or failed: cancel what is still out there
                 with contextlib.suppress(Exception):
                     client.cancel(list(flying))
+
+    def _next_done(self, finished: as_completed, flying: dict[Future, _Task]) -> Future:
+        """The next finished task. A client that lost its scheduler does not always cancel what is out there (seen
+        under load: the futures stay pending for ever), so a client not running for `timeout` seconds is a lost
+        scheduler."""
+        lost_since: float | None = None
+        while not finished.has_ready():
+            if self.client.status == "running":
+                lost_since = None
+            elif lost_since is None:
+                lost_since = time.monotonic()
+            elif time.monotonic() - lost_since > self.timeout:
+                raise self._lost(CancelledError(), flying)
+            time.sleep(POLL_SECONDS)
+        return next(finished)
 
     def _outcome(self, future: Future, task: _Task, suspects: deque[Packed],
                  flying: dict[Future, _Task]) -> list[JobResult]:
